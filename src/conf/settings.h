@@ -1,0 +1,65 @@
+/* settings: the typed, validated configuration (conf/sotto.conf, INI). A settings object is
+ * immutable once loaded; reload builds a new one and swaps it in. */
+#ifndef SOTTO_CONF_SETTINGS_H
+#define SOTTO_CONF_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/mbuf.h"
+
+#define SETTINGS_MAX_BINDS 8
+
+enum conf_encryption { ENC_MANDATORY = 0, ENC_OPTIONAL, ENC_OFF };
+enum { CONF_TP_UDP = 1u, CONF_TP_TCP = 2u, CONF_TP_TLS = 4u }; /* transports mask */
+
+struct conf_bind {
+	char addr[64]; /* "127.0.0.1:5060", "[::1]:5061" as written (validated numeric) */
+	int line;
+};
+
+struct conf_extension {
+	char number[32];
+	char password[128];   /* empty when ha1_* given */
+	char ha1_md5[33];     /* lower-case hex, or empty */
+	char ha1_sha256[65];
+	bool demo;	      /* password = demo: generated at first start (see settings_demo_*) */
+	unsigned transports;  /* CONF_TP_* mask; default TLS only */
+	enum conf_encryption encryption; /* default mandatory */
+	unsigned max_contacts;		 /* default 3 */
+	int line;
+};
+
+struct settings {
+	char path[4096]; /* the file it came from */
+	/* [general] */
+	char data_dir[4096]; /* relative paths are relative to the working directory */
+	char realm[128];     /* default "sotto.test" */
+	/* [transport] */
+	struct conf_bind udp[SETTINGS_MAX_BINDS], tcp[SETTINGS_MAX_BINDS], tls[SETTINGS_MAX_BINDS];
+	size_t n_udp, n_tcp, n_tls;
+	char tls_cert[4096]; /* empty: generated under data_dir */
+	char tls_key[4096];
+	/* [registrar] */
+	uint32_t min_expires;	  /* default 60 */
+	uint32_t max_expires;	  /* default 3600 */
+	uint32_t default_expires; /* default 600 */
+	/* [security] */
+	uint32_t auth_fail_limit;    /* failures per window before a block, default 10 */
+	uint32_t auth_fail_window_s; /* default 60 */
+	uint32_t block_time_s;	     /* default 600 */
+	uint32_t nonce_lifetime_s;   /* default 300 */
+	/* [extension N] */
+	struct conf_extension *extensions;
+	size_t n_extensions;
+};
+
+/* Read and validate path. On problems, writes one "FILE:LINE: message\n" line per problem into
+ * errors (all of them, not just the first) and returns EINVAL; ENOENT if unreadable (also
+ * reported in errors). Unknown sections and keys are errors. */
+int settings_load(const char *path, struct settings **sp, struct mbuf *errors);
+void settings_free(struct settings *s);
+const struct conf_extension *settings_extension(const struct settings *s, const char *number);
+
+#endif
