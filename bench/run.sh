@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# make bench: prints figures, asserts nothing. Parser throughput, OPTIONS over UDP driven by sipp
+# with the server's CPU per request (from /proc), and server CPU per new TLS connection.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+TMP=$(mktemp -d /tmp/sotto-bench.XXXXXX)
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$TMP"' EXIT
+
+echo "== SIP parser (one core)"
+"$BUILD/bench_sip_parse"
+
+if [ -x "$BUILD/bench_tls_accept" ]; then
+	echo "== TLS accept (server CPU per new connection, ECDSA P-256)"
+	"$BUILD/bench_tls_accept"
+fi
+if [ -x "$BUILD/bench_store" ]; then
+	echo "== store"
+	"$BUILD/bench_store"
+fi
+
+# cpu_us PID: user+system CPU time of a process in microseconds.
+cpu_us() {
+	local ticks
+	ticks=$(awk '{print $14 + $15}' "/proc/$1/stat")
+	echo $((ticks * 1000000 / $(getconf CLK_TCK)))
+}
+
+port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$TMP/sotto.conf" <<EOF
+[general]
+data_dir = $TMP/var
+[transport]
+udp = 127.0.0.1:$port
+EOF
+"$BUILD/sotto" -c "$TMP/sotto.conf" >"$TMP/sotto.log" 2>&1 &
+SOTTO=$!
+PIDS+=("$SOTTO")
+for _ in $(seq 100); do grep -q "sotto running" "$TMP/sotto.log" && break; sleep 0.05; done
+
+N=${BENCH_OPTIONS:-100000}
+RATE=${BENCH_RATE:-20000}
+echo "== OPTIONS over UDP: $N requests from sipp at up to $RATE/s"
+before=$(cpu_us "$SOTTO")
+start=$(date +%s.%N)
+(cd "$TMP" && sipp -nostdin -sf "$PWD/tests/integration/scenarios/options.xml" -t u1 \
+	-i 127.0.0.1 -r "$RATE" -l 2000 -m "$N" -timeout 120s 127.0.0.1:"$port" \
+	>"$TMP/sipp.log" 2>&1) || echo "(sipp reported failed calls; see counts)"
+end=$(date +%s.%N)
+after=$(cpu_us "$SOTTO")
+python3 - "$before" "$after" "$start" "$end" "$N" <<'PY'
+import sys
+before, after, start, end, n = map(float, sys.argv[1:])
+cpu = after - before
+print(f"options_udp requests={int(n)} wall_s={end-start:.2f} rate_per_s={n/(end-start):.0f} "
+      f"server_cpu_us_per_request={cpu/n:.2f} (target <= 15)")
+PY
