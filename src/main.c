@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "admin/ctl.h"
 #include "conf/settings.h"
 #include "core/log.h"
 #include "core/mbuf.h"
@@ -16,6 +17,7 @@
 #include "net/tp.h"
 #include "pbx/pbx.h"
 #include "sip/tsx.h"
+#include "store/store.h"
 
 struct daemon {
 	struct settings *cfg;
@@ -24,7 +26,9 @@ struct daemon {
 	struct tls_ctx *tls_server;
 	struct tls_ctx *tls_client;
 	struct sip_stack *stack;
+	struct store *store;
 	struct pbx *pbx;
+	struct ctl *ctl;
 };
 
 static const struct tp_config tp_defaults = {
@@ -63,6 +67,12 @@ static void on_tp_recv(const struct tp_peer *from, const char *msg, size_t len, 
 {
 	struct daemon *d = arg;
 	sip_stack_recv(d->stack, from, msg, len, flags);
+}
+
+static void on_control(const char *cmd, struct mbuf *out, void *arg)
+{
+	struct daemon *d = arg;
+	pbx_control(d->pbx, cmd, out);
 }
 
 static void on_signal(int signo, void *arg)
@@ -188,15 +198,28 @@ static int daemon_start(struct daemon *d)
 	if (err)
 		return err;
 	tp_mgr_set_tls_client(d->tp, d->tls_client);
-	err = pbx_alloc(&d->pbx, c);
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/sotto.db", c->data_dir);
+	err = store_open(&d->store, path);
+	if (err) {
+		log_err("cannot open the database %s: %s", path, strerror(err));
+		return err;
+	}
+	err = pbx_alloc(&d->pbx, c, loop_timers(d->loop), d->store);
 	if (err)
 		return err;
+	tp_mgr_set_close_handler(d->tp, pbx_conn_closed, d->pbx);
 	err = sip_stack_alloc(&d->stack, loop_timers(d->loop), &sip_timer_defaults, on_sip_send, d,
-			      pbx_request,
-			      d->pbx);
+			      pbx_request, d->pbx);
 	if (err)
 		return err;
 	pbx_attach(d->pbx, d->stack);
+	snprintf(path, sizeof(path), "%s/sotto.sock", c->data_dir);
+	err = ctl_alloc(&d->ctl, d->loop, path, on_control, d);
+	if (err) {
+		log_err("cannot open the control socket %s: %s", path, strerror(err));
+		return err;
+	}
 	err = listen_all(d, TP_UDP, c->udp, c->n_udp);
 	if (!err)
 		err = listen_all(d, TP_TCP, c->tcp, c->n_tcp);
@@ -214,11 +237,16 @@ static int daemon_start(struct daemon *d)
 
 static void daemon_stop(struct daemon *d)
 {
-	pbx_free(d->pbx);
+	ctl_free(d->ctl);
 	if (d->stack)
 		sip_stack_free(d->stack);
+	/* Connections closing because we stop are not phones going away: keep their bindings. */
+	if (d->tp)
+		tp_mgr_set_close_handler(d->tp, NULL, NULL);
+	pbx_free(d->pbx);
 	if (d->tp)
 		tp_mgr_free(d->tp);
+	store_close(d->store);
 	if (d->loop)
 		loop_free(d->loop);
 	if (d->tls_server)

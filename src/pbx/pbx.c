@@ -1,26 +1,137 @@
-/* pbx: request dispatch. OPTIONS is answered here (RFC 3261 11.2); methods not implemented yet
- * get 501 (RFC 3261 8.2.1) so a peer knows at once rather than timing out. */
+/* pbx: request dispatch. Blocked addresses get a 403 and nothing else; OPTIONS is answered here
+ * (RFC 3261 11.2); REGISTER goes to the registrar; methods not implemented yet get 501 (RFC 3261
+ * 8.2.1) so a peer knows at once rather than timing out. */
 #include "pbx/pbx.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "core/log.h"
+#include "core/rand.h"
+#include "pbx/demo.h"
+#include "pbx/guard.h"
+#include "pbx/pbx_int.h"
+#include "pbx/registrar.h"
+#include "sip/auth.h"
 #include "sip/build.h"
 
 struct pbx {
 	const struct settings *cfg;
 	struct sip_stack *stack;
+	struct store *store;
+	struct guard *guard;
+	struct auth_server *auth;
+	struct demo_passwords *demo;
+	struct registrar *registrar;
+	uint64_t blocked_requests;
 };
 
-int pbx_alloc(struct pbx **pp, const struct settings *cfg)
+void pbx_reply(struct sip_strans *st, uint16_t code, const char *reason, const char *extra)
+{
+	char tag[17];
+	if (sip_random_token(tag, 16))
+		return;
+	int err = sip_strans_reply(st, code, reason, tag, extra, PL_NULL, NULL);
+	if (err)
+		log_warn("pbx: could not send %u: %s", code, strerror(err));
+}
+
+/* The nonce key: read from data_dir/nonce.key, or created there (0600) on first start. */
+static int nonce_key(const struct settings *cfg, uint8_t key[AUTH_SECRET_SIZE])
+{
+	char path[4200];
+	int err = 0;
+	snprintf(path, sizeof(path), "%s/nonce.key", cfg->data_dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, key, AUTH_SECRET_SIZE);
+		close(fd);
+		if (n == AUTH_SECRET_SIZE)
+			return 0;
+		log_warn("pbx: %s is damaged; making a new one", path);
+		unlink(path);
+	}
+	if (rand_bytes(key, AUTH_SECRET_SIZE))
+		return EIO;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno;
+	if (write(fd, key, AUTH_SECRET_SIZE) != AUTH_SECRET_SIZE)
+		err = EIO;
+	close(fd);
+	return err;
+}
+
+int pbx_alloc(struct pbx **pp, const struct settings *cfg, struct tmr_list *timers,
+	      struct store *store)
 {
 	struct pbx *p = calloc(1, sizeof(*p));
+	uint8_t key[AUTH_SECRET_SIZE];
+	int err;
 	if (!p)
 		return ENOMEM;
 	p->cfg = cfg;
+	p->store = store;
+	struct guard_conf gc = {
+		.fail_limit = cfg->auth_fail_limit,
+		.window_s = cfg->auth_fail_window_s,
+		.block_s = cfg->block_time_s,
+	};
+	err = guard_alloc(&p->guard, &gc);
+	if (err)
+		goto out;
+	err = nonce_key(cfg, key);
+	if (err) {
+		log_err("pbx: cannot keep the nonce key in %s: %s", cfg->data_dir, strerror(err));
+		goto out;
+	}
+	struct auth_server_conf ac = {
+		.realm = cfg->realm,
+		.nonce_lifetime = cfg->nonce_lifetime_s,
+		.secret = key,
+	};
+	err = auth_server_alloc(&p->auth, &ac);
+	OPENSSL_cleanse(key, sizeof(key));
+	if (err)
+		goto out;
+	err = demo_passwords_load(&p->demo, cfg);
+	if (err)
+		goto out;
+	struct registrar_deps rd = {
+		.cfg = cfg,
+		.timers = timers,
+		.store = store,
+		.auth = p->auth,
+		.guard = p->guard,
+		.demo = p->demo,
+	};
+	err = registrar_alloc(&p->registrar, &rd);
+	if (err)
+		goto out;
+	err = registrar_restore(p->registrar);
+out:
+	if (err) {
+		pbx_free(p);
+		return err;
+	}
 	*pp = p;
 	return 0;
+}
+
+void pbx_free(struct pbx *p)
+{
+	if (!p)
+		return;
+	registrar_free(p->registrar);
+	demo_passwords_free(p->demo);
+	auth_server_free(p->auth);
+	guard_free(p->guard);
+	free(p);
 }
 
 void pbx_attach(struct pbx *p, struct sip_stack *stack)
@@ -28,39 +139,64 @@ void pbx_attach(struct pbx *p, struct sip_stack *stack)
 	p->stack = stack;
 }
 
-void pbx_free(struct pbx *p)
+void pbx_conn_closed(struct tp_conn *conn, void *arg)
 {
-	free(p);
-}
-
-static void reply(struct sip_strans *st, uint16_t code, const char *reason, const char *extra)
-{
-	char tag[17];
-	if (sip_random_token(tag, 16))
-		return;
-	int err = sip_strans_reply(st, code, reason, tag, extra, PL_NULL, NULL);
-	if (err)
-		log_warn("pbx: could not send %u: %d", code, err);
+	struct pbx *p = arg;
+	registrar_conn_closed(p->registrar, conn);
 }
 
 void pbx_request(struct sip_strans *st, const struct sip_msg *req, const struct tp_peer *from,
 		 void *arg)
 {
-	(void)arg;
-	(void)from;
+	struct pbx *p = arg;
 	log_debug("pbx: %.*s %.*s", PL_ARG(req->method), PL_ARG(req->ruri_raw));
+	if (guard_blocked(p->guard, &from->remote, clock_mono_ms())) {
+		/* a blocked scanner costs a parse and this reply, nothing more */
+		p->blocked_requests++;
+		if (st)
+			pbx_reply(st, 403, "Blocked after repeated authentication failures", NULL);
+		return;
+	}
 	if (!st) /* ACK for a 2xx: no dialogs yet */
 		return;
 	switch (req->mid) {
 	case SIP_OPTIONS:
-		reply(st, 200, NULL,
-		      "Allow: " PBX_ALLOW "\r\n"
-		      "Accept: application/sdp\r\n"
-		      "Supported: outbound\r\n"
-		      "Server: Sotto\r\n");
+		pbx_reply(st, 200, NULL,
+			  "Allow: " PBX_ALLOW "\r\n"
+			  "Accept: application/sdp\r\n"
+			  "Supported: outbound\r\n" PBX_SERVER_HDR);
+		break;
+	case SIP_REGISTER:
+		registrar_handle(p->registrar, st, req, from);
 		break;
 	default:
-		reply(st, 501, NULL, "Allow: " PBX_ALLOW "\r\nServer: Sotto\r\n");
+		pbx_reply(st, 501, NULL, "Allow: " PBX_ALLOW "\r\n" PBX_SERVER_HDR);
 		break;
+	}
+}
+
+static void print_registration(const struct reg_contact *c, void *arg)
+{
+	struct mbuf *out = arg;
+	char src[SA_STRLEN];
+	mbuf_printf(out, "%-8s %-5s %-21s %6us %-11s %s\n", c->ext, tp_kind_name(c->peer.kind),
+		    sa_str(&c->peer.remote, src, sizeof(src)), c->remaining_s,
+		    c->reachable ? "reachable" : "unreachable", c->contact);
+}
+
+void pbx_control(struct pbx *p, const char *cmd, struct mbuf *out)
+{
+	if (strcmp(cmd, "registrations") == 0) {
+		mbuf_printf(out, "%-8s %-5s %-21s %7s %-11s %s\n", "EXT", "TP", "SOURCE", "EXPIRES",
+			    "STATE", "CONTACT");
+		size_t n = registrar_foreach(p->registrar, print_registration, out);
+		mbuf_printf(out, "%zu registration(s)\n", n);
+	} else if (strcmp(cmd, "blocked") == 0) {
+		mbuf_printf(out, "%u address(es) blocked, %llu request(s) refused\n",
+			    guard_count_blocked(p->guard, clock_mono_ms()),
+			    (unsigned long long)p->blocked_requests);
+	} else {
+		mbuf_printf(out, "error: unknown command '%s' (try: registrations, blocked)\n",
+			    cmd);
 	}
 }

@@ -4,18 +4,28 @@
 #define SOTTO_PBX_PBX_H
 
 #include "conf/settings.h"
+#include "core/mbuf.h"
+#include "core/tmr.h"
 #include "sip/tsx.h"
+#include "store/store.h"
 
 struct pbx;
 
-/* settings are borrowed and must outlive the pbx. */
-int pbx_alloc(struct pbx **pp, const struct settings *cfg);
+/* cfg, timers and store (may be NULL) are borrowed and must outlive the pbx. Creates the
+ * registrar, the brute-force guard, the digest server (its nonce key kept in
+ * data_dir/nonce.key so that nonces survive a restart) and the demo passwords. */
+int pbx_alloc(struct pbx **pp, const struct settings *cfg, struct tmr_list *timers,
+	      struct store *store);
+void pbx_free(struct pbx *p);
 /* The stack the pbx sends its own requests through (borrowed). */
 void pbx_attach(struct pbx *p, struct sip_stack *stack);
-void pbx_free(struct pbx *p);
 /* The stack's request handler (sip_request_h); arg is the pbx. */
 void pbx_request(struct sip_strans *st, const struct sip_msg *req, const struct tp_peer *from,
 		 void *arg);
+/* The transport's close handler (tp_close_h); arg is the pbx. */
+void pbx_conn_closed(struct tp_conn *conn, void *arg);
+/* A control command (sottoctl): writes the answer text into out. */
+void pbx_control(struct pbx *p, const char *cmd, struct mbuf *out);
 
 /* The methods Sotto understands, for Allow headers. */
 #define PBX_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO"

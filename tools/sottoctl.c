@@ -1,0 +1,58 @@
+/* sottoctl: ask the running sotto something over its control socket (data_dir/sotto.sock).
+ *   sottoctl [-s SOCKET] registrations|blocked */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: sottoctl [-s SOCKET] COMMAND\n"
+			"  -s SOCKET   control socket (default ./var/sotto.sock)\n"
+			"commands: registrations, blocked\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = "./var/sotto.sock";
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char buf[4096];
+	int opt;
+
+	while ((opt = getopt(argc, argv, "s:h")) != -1) {
+		if (opt == 's')
+			path = optarg;
+		else
+			return usage();
+	}
+	if (optind != argc - 1)
+		return usage();
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "sottoctl: socket path too long: %s\n", path);
+		return 1;
+	}
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		fprintf(stderr, "sottoctl: cannot reach sotto at %s: %s (is it running?)\n", path,
+			strerror(errno));
+		return 1;
+	}
+	int n = snprintf(buf, sizeof(buf), "%s\n", argv[optind]);
+	if (write(fd, buf, (size_t)n) != n) {
+		fprintf(stderr, "sottoctl: write failed: %s\n", strerror(errno));
+		return 1;
+	}
+	int rc = 0;
+	ssize_t r;
+	while ((r = read(fd, buf, sizeof(buf))) > 0) {
+		if (r >= 6 && strncmp(buf, "error:", 6) == 0)
+			rc = 1;
+		fwrite(buf, 1, (size_t)r, stdout);
+	}
+	close(fd);
+	return rc;
+}
