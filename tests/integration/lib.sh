@@ -115,3 +115,76 @@ run_sipp() {
 
 SIP_PORT=$(free_port pair)
 TLS_PORT=$((SIP_PORT + 1))
+
+# ---- baresip phones (see ../shared/peers.md) ----
+
+# phone_config NAME ACCOUNT_LINE: a config dir $TMP/NAME for a headless baresip on free ports.
+# The phone gets a self-signed client certificate (baresip needs one to enable TLS).
+phone_config() {
+	local name=$1 account=$2 dir=$TMP/$1 sip ctrl rtp
+	sip=$(free_port pair)
+	ctrl=$(free_port)
+	rtp=$(free_port)
+	mkdir -p "$dir"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$name" \
+		-keyout "$dir/cert.pem" -out "$dir/crt.pem" -days 2 2>/dev/null
+	cat "$dir/crt.pem" >>"$dir/cert.pem"
+	cat >"$dir/config" <<EOF
+poll_method epoll
+sip_listen 127.0.0.1:$sip
+sip_certificate $dir/cert.pem
+sip_cafile $TMP/var/ca.pem
+net_interface lo
+dns_server 127.0.0.1:53
+rtp_ports $rtp-$((rtp + 40))
+audio_player null
+audio_source null
+audio_alert null
+module_path /usr/lib/baresip/modules
+module g711.so
+module srtp.so
+module_tmp uuid.so
+module_tmp account.so
+module_app contact.so
+module_app menu.so
+module_app ctrl_tcp.so
+ctrl_tcp_listen 127.0.0.1:$ctrl
+statmode_default off
+EOF
+	echo "$account" >"$dir/accounts"
+	: >"$dir/contacts"
+	echo "$ctrl" >"$dir/ctrl_port"
+}
+
+# phone_start NAME: run it in the background, log in $TMP/NAME.log.
+phone_start() {
+	local name=$1
+	baresip -f "$TMP/$name" -v </dev/null >"$TMP/$name.log" 2>&1 &
+	PIDS+=($!)
+	echo $! >"$TMP/$name/pid"
+}
+
+# phone_stop NAME: SIGTERM twice (it waits for its un-REGISTER otherwise).
+phone_stop() {
+	local pid
+	pid=$(cat "$TMP/$1/pid")
+	kill -TERM "$pid" 2>/dev/null || true
+	sleep 1
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+# wait_log FILE REGEX [SECONDS]: wait until REGEX shows up in FILE.
+wait_log() {
+	local file=$1 re=$2 secs=${3:-15}
+	for _ in $(seq 1 $((secs * 10))); do
+		grep -qE "$re" "$file" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# sottoctl ARGS...: the control tool against this test's daemon.
+ctl() {
+	"$SOTTO_BUILD/sottoctl" -s "$TMP/var/sotto.sock" "$@"
+}
