@@ -10,6 +10,7 @@
 #include "core/mbuf.h"
 
 #define SETTINGS_MAX_BINDS 8
+#define SETTINGS_DEMO_PASSWORD_LEN 20 /* [0-9a-zA-Z]: about 119 bits */
 
 enum conf_encryption { ENC_MANDATORY = 0, ENC_OPTIONAL, ENC_OFF };
 enum { CONF_TP_UDP = 1u, CONF_TP_TCP = 2u, CONF_TP_TLS = 4u }; /* transports mask */
@@ -51,15 +52,22 @@ struct settings {
 	uint32_t block_time_s;	     /* default 600 */
 	uint32_t nonce_lifetime_s;   /* default 300 */
 	/* [extension N] */
-	struct conf_extension *extensions;
+	struct conf_extension *extensions; /* sorted by number */
 	size_t n_extensions;
 };
 
 /* Read and validate path. On problems, writes one "FILE:LINE: message\n" line per problem into
  * errors (all of them, not just the first) and returns EINVAL; ENOENT if unreadable (also
- * reported in errors). Unknown sections and keys are errors. */
+ * reported in errors, as "FILE: cannot read: ...", like any other errno from open/read).
+ * Unknown sections and keys are errors. errors may be NULL. */
 int settings_load(const char *path, struct settings **sp, struct mbuf *errors);
+/* Wipes (passwords, HA1) and frees. NULL is fine. */
 void settings_free(struct settings *s);
+/* Exact number; NULL if not configured. Extensions are sorted by number after load. */
 const struct conf_extension *settings_extension(const struct settings *s, const char *number);
+/* A fresh password for a demo extension: SETTINGS_DEMO_PASSWORD_LEN random characters plus a
+ * NUL into buf (size > SETTINGS_DEMO_PASSWORD_LEN). 0, EINVAL or EIO. Storing it is the
+ * registrar's business. */
+int settings_demo_password(char *buf, size_t size);
 
 #endif
