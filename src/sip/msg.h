@@ -87,6 +87,9 @@ struct sip_uri {
 	struct pl maddr;
 	struct pl user_param; /* value of user= */
 	bool lr;
+	/* Any other scheme (RFC 4475 3.3.2-3.3.4): everything after "scheme:", checked only for
+	 * URI characters; the other fields stay empty. */
+	struct pl opaque;
 };
 
 /* One Via value (RFC 3261 20.42, RFC 3581). */
@@ -163,6 +166,9 @@ struct sip_msg {
 	 * CSeq parsed). */
 	const char *error;
 	bool can_reply;
+	/* The status the parser suggests for that reply: 400, or 505 for an unknown SIP version
+	 * (RFC 4475 3.1.2.16). 0 after a successful parse. */
+	uint16_t error_scode;
 };
 
 /* Parse buf[0..len) as one SIP message (a datagram, or a message framed by a stream transport).
