@@ -140,6 +140,10 @@ static bool got3(void *arg)
 {
 	return got_n(arg, 3);
 }
+static bool got4(void *arg)
+{
+	return got_n(arg, 4);
+}
 static bool got_closed(void *arg)
 {
 	return ((struct rec *)arg)->closed > 0;
@@ -320,6 +324,18 @@ static void sa_parse_and_format(void)
 	memset(&b, 0, sizeof(b));
 	CHECK_EQ_INT(sa_family(&b), AF_UNSPEC);
 	CHECK(!sa_eq(&b, &b));
+}
+
+static void tp_kind_names(void)
+{
+	enum tp_kind k = TP_UDP;
+
+	CHECK(strcmp(tp_kind_name(TP_TLS), "TLS") == 0);
+	CHECK(strcmp(tp_kind_name(TP_UDP), "UDP") == 0);
+	CHECK(tp_kind_parse(PL("tcp"), &k) == 0 && k == TP_TCP);
+	CHECK(tp_kind_parse(PL("TLS"), &k) == 0 && k == TP_TLS);
+	CHECK(tp_kind_parse(PL("SCTP"), &k) == EINVAL && k == TP_TLS);
+	CHECK(tp_kind_parse(PL("tc"), &k) == EINVAL);
 }
 
 /* ---- frame ---- */
@@ -1023,12 +1039,50 @@ static void tls_connect_verify_deliver(void)
 	tp_mgr_stats(cli, &st);
 	CHECK_EQ_INT(st.tls_handshakes, 1);
 
+	/* A large message spans many TLS records and reads. */
+	static char big[40100];
+	int hl = snprintf(big, sizeof(big), "MESSAGE sip:a SIP/2.0\r\nContent-Length: 40000\r\n\r\n");
+	memset(big + hl, 'q', 40000);
+	rs.reply = NULL;
+	CHECK(tp_send(cli, &to, big, (size_t)hl + 40000) == 0);
+	CHECK(run_until(l, got2, &rs, 5000));
+	CHECK_EQ_INT(rs.len[1], hl + 40000);
+	tp_mgr_stats(cli, &st);
+	CHECK_EQ_INT(st.conns_open, 1);
+
+	/* A new server certificate (reload): new connections get it, the old one stays. */
+	struct tls_ctx *server2 = NULL, *client2 = NULL;
+	struct tp_mgr *cli2 = NULL;
+	struct rec rc2 = {0};
+	char c2[4096], k2[4096];
+	snprintf(c2, sizeof(c2), "%s/server.pem", e.dir2);
+	snprintf(k2, sizeof(k2), "%s/server.key", e.dir2);
+	REQUIRE(tls_ctx_server_alloc(&server2, c2, k2) == 0);
+	REQUIRE(tls_ctx_client_alloc(&client2, e.ca2, true) == 0);
+	REQUIRE(tp_mgr_alloc(&cli2, l, &test_cfg, rec_recv, &rc2) == 0);
+	tp_mgr_set_tls_client(cli2, client2);
+	tp_mgr_set_tls_server(srv, server2);
+	to.server_name = "localhost";
+	CHECK(tp_send(cli2, &to, msg_c, strlen(msg_c)) == 0);
+	CHECK(run_until(l, got3, &rs, 5000));
+	CHECK(strcmp(rs.msg[2], msg_c) == 0);
+	to.server_name = "127.0.0.1";
+	CHECK(tp_send(cli, &to, msg_a, strlen(msg_a)) == 0);
+	CHECK(run_until(l, got4, &rs, 5000));
+	CHECK(strcmp(rs.msg[3], msg_a) == 0);
+	tp_mgr_free(cli2);
+	tls_ctx_free(client2);
+	CHECK(run_until(l, got_closed, &rs, 3000));
+	CHECK(tp_conn_open(rs.conn));
+	rs.closed = 0;
+
 	/* The client goes away: the server's close handler runs. */
 	tp_mgr_free(cli);
 	CHECK(run_until(l, got_closed, &rs, 3000));
 	CHECK(!tp_conn_open(rs.conn));
 
 	tp_mgr_free(srv);
+	tls_ctx_free(server2);
 	tls_ctx_free(client);
 	rec_free(&rs);
 	rec_free(&rc);
@@ -1143,6 +1197,21 @@ static void tls_failures_refused(void)
 	SSL_free(o.ssl);
 	SSL_CTX_free(octx);
 
+	/* A client that connects to the TLS port and never says hello is timed out. */
+	tp_mgr_free(srv);
+	struct tp_config cfg = test_cfg;
+	cfg.idle_timeout_ms = 100;
+	rs.closed = 0;
+	REQUIRE(tp_mgr_alloc(&srv, l, &cfg, rec_recv, &rs) == 0);
+	tp_mgr_set_close_handler(srv, rec_closed, &rs);
+	REQUIRE(tp_listen(srv, TP_TLS, &any, e.server, &srv_addr) == 0);
+	int fd = raw_connect(&srv_addr);
+	uint64_t t0 = clock_mono_ms();
+	CHECK(run_until(l, got_closed, &rs, 3000));
+	CHECK(clock_mono_ms() - t0 >= 90);
+	CHECK(failed_once(srv));
+	close(fd);
+
 	tp_mgr_free(cli);
 	tp_mgr_free(srv);
 	tls_ctx_free(other);
@@ -1155,6 +1224,7 @@ static void tls_failures_refused(void)
 
 static const struct test_case cases[] = {
 	{"sa_parse_and_format", sa_parse_and_format},
+	{"tp_kind_names", tp_kind_names},
 	{"frame_scan", frame_scan},
 	{"loop_timers_fds_signals", loop_timers_fds_signals},
 	{"udp_echo_and_oversize", udp_echo_and_oversize},

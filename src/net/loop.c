@@ -244,6 +244,9 @@ int loop_signal(struct loop *l, int signo, loop_signal_h *h, void *arg)
 
 struct tmr_list *loop_timers(struct loop *l)
 {
+	/* Timers count from now, even when started long after the last wake-up (before
+	 * loop_run, or after slow work in a handler). The monotonic clock never goes back. */
+	tmr_list_set_now(&l->tmrs, clock_mono_ms());
 	return &l->tmrs;
 }
 

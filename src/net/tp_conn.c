@@ -324,7 +324,7 @@ int tp_conn_send(struct tp_conn *c, const void *data, size_t len)
 	if (!c->olen && !c->connecting && !c->handshaking) {
 		while (len) {
 			size_t n = 0;
-			err = write_some(c, p, len, &n);
+			err = write_some(c, p, len < WRITE_CHUNK ? len : WRITE_CHUNK, &n);
 			if (err == EAGAIN)
 				break;
 			if (err) {
@@ -463,12 +463,16 @@ static void conn_read(struct tp_conn *c)
 	struct tp_mgr *m = c->mgr;
 	char addr[SA_STRLEN];
 
-	for (int i = 0; i < READS_PER_EVENT && c->open && !c->closing; i++) {
+	for (int i = 0; c->open && !c->closing; i++) {
 		bool shared = c->ilen == 0;
 		size_t room, n = 0, used;
 		char *dst;
 		int err;
 
+		/* Level-triggered: what is left in the socket is announced again. Decrypted bytes
+		 * held inside the TLS session are not, so those are always read now. */
+		if (i >= READS_PER_EVENT && !(c->tls && tls_sess_pending(c->tls)))
+			return;
 		if (shared) {
 			dst = m->rxbuf;
 			room = TP_RX_SIZE;
@@ -520,8 +524,9 @@ static void conn_read(struct tp_conn *c)
 				c->icap = 0;
 			}
 		}
-		/* A short read drained the socket; TLS may still hold a decrypted record. */
-		if (n < room && !(c->tls && tls_sess_pending(c->tls)))
+		/* A short read drained the socket. TLS returns one record per read, so it goes
+		 * on until the session wants more from the socket. */
+		if (!c->tls && n < room)
 			return;
 	}
 }
@@ -617,6 +622,12 @@ static void conn_event(int fd, unsigned events, void *arg)
 	tp_conn_unref(c);
 }
 
+/* Connect + handshake time allowed: a silent peer is not kept longer than an idle one. */
+static unsigned setup_ms(const struct tp_mgr *m)
+{
+	return m->cfg.idle_timeout_ms < TP_HANDSHAKE_MS ? m->cfg.idle_timeout_ms : TP_HANDSHAKE_MS;
+}
+
 static int conn_alloc(struct tp_mgr *m, enum tp_kind kind, int fd, const struct sa *remote,
 		      struct tp_conn **cp)
 {
@@ -664,8 +675,7 @@ int tp_conn_accepted(struct tp_mgr *m, enum tp_kind kind, int fd, const struct s
 		c->handshaking = true;
 		c->tls_want = LOOP_READ; /* the ClientHello */
 		if (!err)
-			err = tmr_start(loop_timers(m->loop), &c->tmr, TP_HANDSHAKE_MS, timeout_h,
-					c);
+			err = tmr_start(loop_timers(m->loop), &c->tmr, setup_ms(m), timeout_h, c);
 	} else {
 		c->last_rx_ms = loop_now_ms(m->loop);
 		err = tmr_start(loop_timers(m->loop), &c->tmr, m->cfg.idle_timeout_ms, timeout_h,
@@ -722,7 +732,7 @@ int tp_conn_connect(struct tp_mgr *m, enum tp_kind kind, const struct sa *remote
 				     : ENOMEM;
 	}
 	if (!err)
-		err = tmr_start(loop_timers(m->loop), &c->tmr, TP_HANDSHAKE_MS, timeout_h, c);
+		err = tmr_start(loop_timers(m->loop), &c->tmr, setup_ms(m), timeout_h, c);
 	c->events = want_events(c);
 	if (!err)
 		err = loop_fd_listen(m->loop, fd, c->events, conn_event, c);

@@ -13,7 +13,7 @@
 
 enum {
 	TP_OUTQ_MAX = 1u << 20,	   /* queued output per connection before ENOBUFS */
-	TP_HANDSHAKE_MS = 10000,   /* TCP connect + TLS handshake must finish within this */
+	TP_HANDSHAKE_MS = 10000,   /* TCP connect + TLS handshake (or idle_timeout_ms if less) */
 	TP_RX_SIZE = 65536,	   /* the shared stream read buffer */
 	TP_UDP_BATCH = 16,	   /* datagrams per recvmmsg */
 	TP_ACCEPT_BATCH = 64,	   /* accept() calls per listener event */
