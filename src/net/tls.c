@@ -169,8 +169,9 @@ void tls_ctx_free(struct tls_ctx *t)
 	free(t);
 }
 
-/* RFC 6125 checks of the peer's name; SNI only for DNS names (RFC 6066 section 3). */
-static int set_peer_name(struct tls_sess *s, const char *name)
+/* RFC 6125 checks of the peer's name (if verifying); SNI only for DNS names (RFC 6066
+ * section 3). */
+static int set_peer_name(struct tls_sess *s, const char *name, bool verify)
 {
 	unsigned char ip[16];
 	char host[INET6_ADDRSTRLEN + 2];
@@ -181,10 +182,15 @@ static int set_peer_name(struct tls_sess *s, const char *name)
 		host[n - 2] = '\0';
 		name = host;
 	}
-	if (inet_pton(AF_INET, name, ip) == 1 || inet_pton(AF_INET6, name, ip) == 1)
-		return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s->ssl), name) == 1 ? 0 : EINVAL;
+	if (inet_pton(AF_INET, name, ip) == 1 || inet_pton(AF_INET6, name, ip) == 1) {
+		if (verify && X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s->ssl), name) != 1)
+			return EINVAL;
+		return 0;
+	}
+	if (SSL_set_tlsext_host_name(s->ssl, name) != 1)
+		return EINVAL;
 	SSL_set_hostflags(s->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-	if (SSL_set_tlsext_host_name(s->ssl, name) != 1 || SSL_set1_host(s->ssl, name) != 1)
+	if (verify && SSL_set1_host(s->ssl, name) != 1)
 		return EINVAL;
 	return 0;
 }
@@ -209,8 +215,8 @@ int tls_sess_alloc(struct tls_sess **sp, struct tls_ctx *ctx, int fd, const char
 		SSL_set_accept_state(s->ssl);
 	} else {
 		SSL_set_connect_state(s->ssl);
-		if (ctx->verify && verify_name && *verify_name)
-			err = set_peer_name(s, verify_name);
+		if (verify_name && *verify_name)
+			err = set_peer_name(s, verify_name, ctx->verify);
 	}
 out:
 	ERR_clear_error();

@@ -339,10 +339,12 @@ int tp_conn_send(struct tp_conn *c, const void *data, size_t len)
 			return 0;
 	}
 	err = queue(c, p, len);
-	if (err)
-		return err;
+	if (err && p != data) {
+		/* Half a message is on the wire: the stream cannot be framed any more. */
+		drop_later(c);
+	}
 	update_events(c);
-	return 0;
+	return err;
 }
 
 /* ---- input ---- */
