@@ -65,7 +65,7 @@ static int walk(const char *dir, void (*fn)(struct vec *v))
 	while ((de = readdir(d))) {
 		size_t l = strlen(de->d_name);
 		struct vec v;
-		char file[600];
+		char file[1024];
 
 		if (l < 5 || strcmp(de->d_name + l - 4, ".sip"))
 			continue;
