@@ -194,7 +194,7 @@ r = t.register()
 check(r["code"] == 403 and "TLS" in r["reason"], f"tls-only extension refused over UDP ({r['reason']})")
 
 # --- stale nonce (nonce_lifetime = 3 s): right password, old nonce -> 401 stale=true ---
-time.sleep(3.5)
+time.sleep(4.5)
 r = p.register(auth=answer(p, sha, "SHA-256", nc=12))
 stale = challenges(r)
 check(r["code"] == 401 and stale and stale[0].get("stale", "").lower() == "true",
@@ -210,7 +210,7 @@ for i in range(4):
     check(r["code"] == 403, f"guess {i + 1} refused")
 r = b.register()
 check(r["code"] == 403 and "locked" in r["reason"], f"blocked address gets 403 ({r['reason']})")
-r = b.send_raw(b"OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.2:9;branch=z9hG4bKblk1\r\n"
+r = b.send_raw(b"OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.2:9;branch=z9hG4bKblk1;rport\r\n"
                b"From: <sip:a@b>;tag=1\r\nTo: <sip:x@127.0.0.1>\r\nCall-ID: blk1\r\nCSeq: 1 OPTIONS\r\n"
                b"Content-Length: 0\r\n\r\n")
 check(r["code"] == 403, "blocked address refused for every method")
