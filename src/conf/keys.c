@@ -161,6 +161,7 @@ static void *ext_open(struct conf_load *ld, struct pl arg, int line)
 	struct conf_extension *e = &s->extensions[s->n_extensions++];
 	memset(e, 0, sizeof(*e));
 	e->transports = CONF_TP_TLS;
+	e->digest = CONF_DIGEST_SHA256 | CONF_DIGEST_MD5;
 	e->encryption = ENC_MANDATORY;
 	e->max_contacts = 3;
 	e->line = line;
@@ -237,6 +238,9 @@ static const struct conf_name encryption_names[] = {
 static const struct conf_name transport_names[] = {
 	{"tls", CONF_TP_TLS}, {"tcp", CONF_TP_TCP}, {"udp", CONF_TP_UDP}, {0}};
 
+static const struct conf_name digest_names[] = {
+	{"sha256", CONF_DIGEST_SHA256}, {"md5", CONF_DIGEST_MD5}, {0}};
+
 _Static_assert(sizeof(enum conf_encryption) == sizeof(unsigned), "CONF_KT_ENUM stores an unsigned");
 
 #define S struct settings
@@ -289,6 +293,8 @@ static const struct conf_key extension_keys[] = {
 	{.name = "demo", .type = CONF_KT_BOOL, CONF_FIELD(E, demo)},
 	{.name = "transports", .type = CONF_KT_FLAGS, CONF_FIELD(E, transports),
 	 .names = transport_names},
+	{.name = "digest", .type = CONF_KT_FLAGS, CONF_FIELD(E, digest),
+	 .names = digest_names},
 	{.name = "encryption", .type = CONF_KT_ENUM, CONF_FIELD(E, encryption),
 	 .names = encryption_names},
 	{.name = "max_contacts", .type = CONF_KT_U32, CONF_FIELD(E, max_contacts),

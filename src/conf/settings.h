@@ -14,6 +14,7 @@
 
 enum conf_encryption { ENC_MANDATORY = 0, ENC_OPTIONAL, ENC_OFF };
 enum { CONF_TP_UDP = 1u, CONF_TP_TCP = 2u, CONF_TP_TLS = 4u }; /* transports mask */
+enum { CONF_DIGEST_SHA256 = 1u, CONF_DIGEST_MD5 = 2u };		/* digest algorithms mask */
 
 struct conf_bind {
 	char addr[64]; /* "127.0.0.1:5060", "[::1]:5061" as written (validated numeric) */
@@ -27,6 +28,7 @@ struct conf_extension {
 	char ha1_sha256[65];
 	bool demo;	      /* password = demo: generated at first start (see settings_demo_*) */
 	unsigned transports;  /* CONF_TP_* mask; default TLS only */
+	unsigned digest;      /* CONF_DIGEST_* offered in challenges; default both, SHA-256 first */
 	enum conf_encryption encryption; /* default mandatory */
 	unsigned max_contacts;		 /* default 3 */
 	int line;

@@ -299,6 +299,14 @@ void registrar_conn_closed(struct registrar *r, struct tp_conn *conn)
 	}
 }
 
+static unsigned auth_algs(const struct conf_extension *ext)
+{
+	if (!ext)
+		return AUTH_ALGS_ALL;
+	return ((ext->digest & CONF_DIGEST_SHA256) ? AUTH_ALGS_SHA256 : 0) |
+	       ((ext->digest & CONF_DIGEST_MD5) ? AUTH_ALGS_MD5 : 0);
+}
+
 bool registrar_secret(const struct registrar *r, const struct conf_extension *ext,
 		      struct auth_secret *out)
 {
@@ -307,9 +315,11 @@ bool registrar_secret(const struct registrar *r, const struct conf_extension *ex
 		const char *pw = demo_password(r->d.demo, ext->number);
 		if (!pw)
 			return false;
+		out->algs = auth_algs(ext);
 		out->password = pl_from(pw, strlen(pw));
 		return true;
 	}
+	out->algs = auth_algs(ext);
 	if (ext->password[0])
 		out->password = pl_from(ext->password, strlen(ext->password));
 	if (ext->ha1_md5[0])
@@ -341,11 +351,12 @@ void registrar_auth_failed(struct registrar *r, const struct sa *src, const char
 	}
 }
 
-static void challenge(struct registrar *r, struct sip_strans *st, bool proxy, bool stale)
+static void challenge(struct registrar *r, struct sip_strans *st, bool proxy, bool stale,
+		      const struct conf_extension *ext)
 {
 	struct mbuf mb;
 	mbuf_init(&mb);
-	if (auth_server_challenge(r->d.auth, &mb, proxy, stale) == 0 &&
+	if (auth_server_challenge_algs(r->d.auth, &mb, proxy, stale, auth_algs(ext)) == 0 &&
 	    mbuf_write_str(&mb, PBX_SERVER_HDR) == 0)
 		pbx_reply(st, proxy ? 407 : 401, NULL, mb.buf);
 	else
@@ -386,7 +397,7 @@ const struct conf_extension *registrar_authenticate(struct registrar *r, struct 
 	/* Unknown users are challenged like known ones: the answer does not reveal which
 	 * extensions exist. */
 	if (!found) {
-		challenge(r, st, proxy, false);
+		challenge(r, st, proxy, false, ext);
 		return NULL;
 	}
 	if (!ext || !auth_credentials_user_eq(&cred, user) || !registrar_secret(r, ext, &secret)) {
@@ -398,7 +409,7 @@ const struct conf_extension *registrar_authenticate(struct registrar *r, struct 
 	case AUTH_OK:
 		return ext;
 	case AUTH_STALE:
-		challenge(r, st, proxy, true);
+		challenge(r, st, proxy, true, ext);
 		return NULL;
 	case AUTH_REPLAY:
 		registrar_auth_failed(r, &from->remote, name, "replayed nonce-count");
@@ -415,7 +426,7 @@ const struct conf_extension *registrar_authenticate(struct registrar *r, struct 
 	case AUTH_REALM_MISMATCH:
 	case AUTH_UNSUPPORTED_ALG:
 	default:
-		challenge(r, st, proxy, false);
+		challenge(r, st, proxy, false, ext);
 		return NULL;
 	}
 }

@@ -274,6 +274,12 @@ static int nonce_new(struct auth_server *srv, char out[NONCE_B64 + 1])
 
 int auth_server_challenge(struct auth_server *srv, struct mbuf *out, bool proxy, bool stale)
 {
+	return auth_server_challenge_algs(srv, out, proxy, stale, AUTH_ALGS_ALL);
+}
+
+int auth_server_challenge_algs(struct auth_server *srv, struct mbuf *out, bool proxy, bool stale,
+			       unsigned algs)
+{
 	static const enum auth_alg order[] = {AUTH_ALG_SHA256, AUTH_ALG_MD5};
 	char nonce[NONCE_B64 + 1];
 	int err;
@@ -285,7 +291,7 @@ int auth_server_challenge(struct auth_server *srv, struct mbuf *out, bool proxy,
 		return err;
 	/* RFC 8760 2.4: the preferred algorithm first; one nonce serves both challenges */
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		if (order[i] == AUTH_ALG_MD5 && srv->sha256_only)
+		if ((order[i] == AUTH_ALG_MD5 && srv->sha256_only) || !(algs & (1u << order[i])))
 			continue;
 		err = mbuf_printf(out,
 				  "%s: Digest realm=\"%s\", nonce=\"%s\", opaque=\"%s\", "
@@ -398,7 +404,8 @@ enum auth_result auth_server_verify(struct auth_server *srv, const struct auth_c
 	    !cred->response.p)
 		return AUTH_MALFORMED;
 	if (auth_alg_parse(cred->algorithm, &alg) ||
-	    (alg == AUTH_ALG_MD5 && srv->sha256_only))
+	    (alg == AUTH_ALG_MD5 && srv->sha256_only) ||
+	    (secret->algs && !(secret->algs & (1u << alg))))
 		return AUTH_UNSUPPORTED_ALG;
 	if (!auth_unq_eq(cred->realm, pl_from(srv->realm, srv->realm_len)))
 		return AUTH_REALM_MISMATCH;

@@ -17,6 +17,12 @@ enum auth_alg {
 	AUTH_ALG_SHA256,
 };
 
+/* Sets of algorithms, for per-user policy (some phones fail on a SHA-256 challenge instead of
+ * skipping it, so an admin may offer them MD5 alone). */
+#define AUTH_ALGS_MD5 (1u << AUTH_ALG_MD5)
+#define AUTH_ALGS_SHA256 (1u << AUTH_ALG_SHA256)
+#define AUTH_ALGS_ALL (AUTH_ALGS_MD5 | AUTH_ALGS_SHA256)
+
 /* Room for the hex of the longest digest (SHA-256) plus a NUL. */
 #define AUTH_HEX_SIZE 65
 /* Size of the server secret that keys the nonces. */
@@ -41,6 +47,7 @@ struct auth_challenge {
  * HA1 = H(username ":" realm ":" password) in hex for MD5 and/or SHA-256 (RFC 8760 section 3).
  * Set what is known; unset members have p == NULL. */
 struct auth_secret {
+	unsigned algs; /* AUTH_ALGS_* this user may answer with; 0 means every one offered */
 	struct pl password;
 	struct pl ha1_md5;    /* 32 hex digits */
 	struct pl ha1_sha256; /* 64 hex digits */
@@ -87,6 +94,9 @@ void auth_server_secret(const struct auth_server *srv, uint8_t out[AUTH_SECRET_S
  * proxy): SHA-256 first, then MD5 (RFC 8760 section 2.4), each ending in CRLF, with a fresh
  * nonce and stale=true when stale. 0, ENOMEM, EIO. */
 int auth_server_challenge(struct auth_server *srv, struct mbuf *out, bool proxy, bool stale);
+/* The same, offering only the algorithms in algs (AUTH_ALGS_*), still SHA-256 first. */
+int auth_server_challenge_algs(struct auth_server *srv, struct mbuf *out, bool proxy, bool stale,
+			       unsigned algs);
 
 /* Check credentials against a user's secret. method is the request's method (ACK and CANCEL are
  * never challenged, RFC 3261 22.1: do not verify them). The caller checks the username

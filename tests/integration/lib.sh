@@ -134,7 +134,7 @@ poll_method epoll
 sip_listen 127.0.0.1:$sip
 sip_certificate $dir/cert.pem
 sip_cafile $TMP/var/ca.pem
-net_interface lo
+net_interface 127.0.0.1
 dns_server 127.0.0.1:53
 rtp_ports $rtp-$((rtp + 40))
 audio_player null
