@@ -121,8 +121,11 @@ static void write_reason(struct mbuf *mb, const char *reason, uint16_t code)
 /* A value from the request on one line: folds lose their CRLF and keep their whitespace. */
 static void write_unfolded(struct mbuf *mb, struct pl v)
 {
-	const char *p = v.p, *end = v.p + v.l;
+	const char *p = v.p, *end;
 
+	if (!p)
+		return;
+	end = v.p + v.l;
 	while (p < end) {
 		const char *q = p;
 		while (q < end && *q != '\r' && *q != '\n')
@@ -149,7 +152,7 @@ static void write_top_via(struct mbuf *mb, const struct sip_via *via, const stru
 	struct sa sent;
 	const char *p, *end;
 
-	if (src && src->len)
+	if (src && src->len && *sa_host_str(src, host, sizeof(host)))
 		received = via->rport || sa_set(&sent, via->host, 0) || !sa_eq_addr(&sent, src);
 
 	mbuf_write_str(mb, "Via: ");
@@ -182,7 +185,7 @@ static void write_top_via(struct mbuf *mb, const struct sip_via *via, const stru
 		}
 	}
 	if (received)
-		mbuf_printf(mb, ";received=%s", sa_host_str(src, host, sizeof(host)));
+		mbuf_printf(mb, ";received=%s", host);
 	mbuf_write(mb, "\r\n", 2);
 }
 
@@ -237,15 +240,21 @@ int sip_build_response(struct mbuf *mb, const struct sip_msg *req, const struct 
 	write_reason(mb, reason, code);
 	mbuf_write(mb, "\r\n", 2);
 
-	/* RFC 3261 8.2.6.2: every Via, in order; the top one as the transport saw it */
+	/* RFC 3261 8.2.6.2: every Via, in order; the top one as the transport saw it. A value
+	 * that doesn't parse (only in a request we answer with an error) is left out rather than
+	 * make the response itself malformed; the top one always parsed (can_reply). */
 	while ((h = sip_msg_hdr(req, SIP_HDR_VIA, h))) {
 		struct pl item = PL_NULL;
+		struct sip_via tmp;
+
 		while (sip_list_next(h->value, &item)) {
 			if (top) {
 				write_top_via(mb, &req->via, src);
 				top = false;
 				continue;
 			}
+			if (sip_via_parse(&tmp, item))
+				continue;
 			mbuf_write_str(mb, "Via: ");
 			write_unfolded(mb, item);
 			mbuf_write(mb, "\r\n", 2);

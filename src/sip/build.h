@@ -16,13 +16,18 @@ const char *sip_reason_phrase(uint16_t code);
  * request asked for rport), RFC 3581; From, Call-ID and CSeq copied; To copied and given
  * ;tag=to_tag if it has none and to_tag is non-NULL. reason NULL means the default phrase.
  * extra_hdrs: NULL or raw header lines, each ending in CRLF. body may be PL_NULL; content_type
- * is required when the body is not empty. Content-Length is always written. */
+ * is required when the body is not empty. Content-Length is always written.
+ * Appends to mb; EINVAL for bad arguments (a to_tag that is not a token, extra_hdrs not made
+ * of CRLF-terminated lines, a content_type with control characters), ENOMEM from mb. Reason
+ * phrases lose any control characters (no header injection through a reason). */
 int sip_build_response(struct mbuf *mb, const struct sip_msg *req, const struct sa *src,
 		       uint16_t code, const char *reason, const char *to_tag,
 		       const char *extra_hdrs, struct pl body, const char *content_type);
 
 /* The reply that can be routed for a message whose parse failed with req->can_reply set:
- * 400 (or 513 when oversize) with req->error as the reason phrase. */
+ * 400 (or 513 when oversize) with req->error as the reason phrase. code 400 or 0 sends the
+ * parser's req->error_scode, which is 400 except 505 for an unsupported SIP version. A To tag
+ * is made up when the request had none. EINVAL for a response or when !can_reply. */
 int sip_build_error_response(struct mbuf *mb, const struct sip_msg *req, const struct sa *src,
 			     uint16_t code);
 

@@ -208,9 +208,11 @@ static int addr_param(struct pl name, struct pl value, void *arg)
 		a->expires = (uint32_t)v;
 	} else if (name_is(name, "q", 1)) {
 		/* qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ) */
-		const char *p = value.p, *e = value.p + value.l;
-		if (!p || !value.l || (*p != '0' && *p != '1'))
+		const char *p, *e;
+		if (!value.p || !value.l || (*value.p != '0' && *value.p != '1'))
 			return EBADMSG;
+		p = value.p;
+		e = value.p + value.l;
 		if (++p < e) {
 			if (*p++ != '.' || e - p > 3)
 				return EBADMSG;

@@ -232,11 +232,12 @@ enum sip_hdr_id sip_hdr_id(struct pl name)
 
 bool sip_list_next(struct pl list, struct pl *item)
 {
-	const char *p, *end = list.p + list.l, *s;
+	const char *p, *end, *s;
 	int depth = 0;
 
 	if (!list.p || !item)
 		return false;
+	end = list.p + list.l;
 	if (!item->p) {
 		p = sip_skip_ws(list.p, end);
 		if (p == end)

@@ -95,7 +95,7 @@ struct sip_uri {
 /* One Via value (RFC 3261 20.42, RFC 3581). */
 struct sip_via {
 	struct pl raw;	     /* the whole via-parm */
-	struct pl protocol;  /* "SIP/2.0" */
+	struct pl protocol;  /* "SIP/2.0", as written: LWS around the '/' stays in the view */
 	struct pl transport; /* "UDP", "TCP", "TLS", ... */
 	struct pl host;	     /* IPv6 without brackets */
 	bool host_ipv6;
