@@ -108,7 +108,7 @@ stop_sotto() {
 run_sipp() {
 	local name=$1
 	shift
-	(cd "$TMP" && timeout 60 sipp -nostdin -timeout 20s -timeout_error -p "$(free_port)" \
+	(cd "$TMP" && timeout -k 5 60 sipp -nostdin -timeout 20s -timeout_error -p "$(free_port)" \
 		-trace_err -error_file "$TMP/sipp-$name-err.log" "$@" \
 		>"$TMP/sipp-$name.log" 2>&1)
 }
