@@ -156,18 +156,16 @@ static int listen_all(struct daemon *d, enum tp_kind kind, const struct conf_bin
 		      size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct sa sa, bound;
-		char buf[SA_STRLEN];
+		struct sa sa;
 		int err = sa_parse(&sa, binds[i].addr, kind == TP_TLS ? 5061 : 5060);
 		if (!err)
 			err = tp_listen(d->tp, kind, &sa, kind == TP_TLS ? d->tls_server : NULL,
-					&bound);
+					NULL);
 		if (err) {
 			log_err("cannot listen on %s %s: %s", tp_kind_name(kind), binds[i].addr,
 				strerror(err));
 			return err;
 		}
-		log_info("listening on %s %s", tp_kind_name(kind), sa_str(&bound, buf, sizeof(buf)));
 	}
 	return 0;
 }
