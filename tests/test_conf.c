@@ -151,9 +151,16 @@ static void defaults_applied(void)
 	CHECK_EQ_INT(s->auth_fail_window_s, 60);
 	CHECK_EQ_INT(s->block_time_s, 600);
 	CHECK_EQ_INT(s->nonce_lifetime_s, 300);
+	CHECK(!strcmp(s->media_address, "127.0.0.1"));
+	CHECK_EQ_INT(s->rtp_port_min, 30000);
+	CHECK_EQ_INT(s->rtp_port_max, 39999);
+	CHECK_EQ_INT(s->media_timeout_s, 60);
+	CHECK_EQ_INT(s->ring_timeout_s, 30);
+	CHECK(!strcmp(s->echo_extension, "*43"));
 	const struct conf_extension *e = settings_extension(s, "2000");
 	REQUIRE(e);
 	CHECK(!strcmp(e->password, "secret"));
+	CHECK_EQ_INT(e->digest, CONF_DIGEST_SHA256 | CONF_DIGEST_MD5);
 	CHECK(!e->demo);
 	CHECK_EQ_INT(e->transports, CONF_TP_TLS);
 	CHECK_EQ_INT(e->encryption, ENC_MANDATORY);
@@ -312,9 +319,41 @@ struct bad_case {
 #define X128 X16 X16 X16 X16 X16 X16 X16 X16
 #define BIND "[transport]\nudp = 127.0.0.1:5060\n" /* two lines */
 
+static void media_and_calls_parse(void)
+{
+	struct settings *s = NULL;
+	struct mbuf errs;
+	char path[64];
+	mbuf_init(&errs);
+	int err = load_text("[transport]\nudp = 127.0.0.1:5060\n[media]\naddress = ::1\n"
+			    "rtp_ports = 20000 - 20099\ntimeout = 0\nworkers = 2\n[calls]\n"
+			    "ring_timeout = 45\necho_extension = off\n",
+			    &s, &errs, path);
+	if (err)
+		fprintf(stderr, "%s", errs.buf ? errs.buf : "");
+	REQUIRE(err == 0 && s);
+	CHECK(!strcmp(s->media_address, "::1"));
+	CHECK_EQ_INT(s->rtp_port_min, 20000);
+	CHECK_EQ_INT(s->rtp_port_max, 20099);
+	CHECK_EQ_INT(s->media_timeout_s, 0);
+	CHECK_EQ_INT(s->media_workers, 2);
+	CHECK_EQ_INT(s->ring_timeout_s, 45);
+	CHECK(!strcmp(s->echo_extension, "off"));
+	settings_free(s);
+	mbuf_free(&errs);
+	unlink(path);
+}
+
 static const struct bad_case bad_cases[] = {
 	/* reader */
 	{"key outside section", "realm = x\n" BIND, 1, "key 'realm' outside any section", 1},
+	{"media address not numeric", BIND "[media]\naddress = pbx.example\n", 4,
+	 "[media] address: expected a numeric", 1},
+	{"rtp_ports reversed", BIND "[media]\nrtp_ports = 40000-30000\n", 4,
+	 "[media] rtp_ports: expected a range", 1},
+	{"rtp_ports privileged", BIND "[media]\nrtp_ports = 100-2000\n", 4, "rtp_ports", 1},
+	{"echo extension letters", BIND "[calls]\necho_extension = echo\n", 4,
+	 "[calls] echo_extension: expected digits", 1},
 	{"missing =", BIND "tcp 127.0.0.1:5060\n", 3, "[transport] missing '='", 1},
 	{"missing = before comment", BIND "tcp ; a=b\n", 3, "missing '='", 1},
 	{"missing key", BIND "= 127.0.0.1:5060\n", 3, "missing key", 1},
@@ -736,6 +775,7 @@ static void garbage_never_crashes(void)
 }
 
 static const struct test_case tests[] = {
+	{"media_and_calls_parse", media_and_calls_parse},
 	{"demo_config_loads", demo_config_loads},
 	{"defaults_applied", defaults_applied},
 	{"values_quoted_and_commented", values_quoted_and_commented},

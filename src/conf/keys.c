@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include <openssl/crypto.h>
@@ -124,6 +125,61 @@ static void registrar_finish(struct conf_load *ld, const struct conf_section *se
 			"max_expires (%u)",
 			s->default_expires, s->min_expires, s->max_expires);
 	}
+}
+
+static const char *ip_check(struct pl v)
+{
+	char buf[64];
+	unsigned char ip[16];
+	if (v.l >= sizeof(buf))
+		return "expected a numeric IPv4 or IPv6 address";
+	pl_strcpy(v, buf, sizeof(buf));
+	if (inet_pton(AF_INET, buf, ip) != 1 && inet_pton(AF_INET6, buf, ip) != 1)
+		return "expected a numeric IPv4 or IPv6 address";
+	return NULL;
+}
+
+/* "A-B": 1024 <= A < B <= 65535, room for at least one RTP/RTCP pair. */
+static int port_range(struct pl v, uint32_t *lo, uint32_t *hi)
+{
+	const char *dash = pl_chr(v, '-');
+	if (!dash)
+		return EINVAL;
+	struct pl a = pl_trim(pl_from(v.p, (size_t)(dash - v.p)));
+	struct pl b = pl_trim(pl_from(dash + 1, v.l - (size_t)(dash + 1 - v.p)));
+	if (pl_u32(a, 65535, lo) || pl_u32(b, 65535, hi) || *lo < 1024 || *hi < *lo + 1)
+		return EINVAL;
+	return 0;
+}
+
+static const char *ports_check(struct pl v)
+{
+	uint32_t lo, hi;
+	return port_range(v, &lo, &hi) ? "expected a range like 30000-39999 (1024-65535)" : NULL;
+}
+
+static void media_finish(struct conf_load *ld, const struct conf_section *sec, const int *seen,
+			 int header)
+{
+	struct settings *s = ld->s;
+	uint32_t lo, hi;
+	(void)sec;
+	(void)seen;
+	(void)header;
+	if (port_range(pl_from(s->rtp_ports, strlen(s->rtp_ports)), &lo, &hi) == 0) {
+		s->rtp_port_min = (uint16_t)lo;
+		s->rtp_port_max = (uint16_t)hi;
+	}
+}
+
+static const char *dial_check(struct pl v)
+{
+	if (pl_eq_str(v, "off"))
+		return NULL;
+	for (size_t i = 0; i < v.l; i++)
+		if (!((v.p[i] >= '0' && v.p[i] <= '9') || v.p[i] == '*' || v.p[i] == '#'))
+			return "expected digits, '*' and '#' only, or off";
+	return NULL;
 }
 
 static bool ext_number_ok(struct pl n)
@@ -285,6 +341,24 @@ static const struct conf_key security_keys[] = {
 	 .min = 1, .max = 86400},
 };
 
+static const struct conf_key media_keys[] = {
+	{.name = "address", .type = CONF_KT_STR, CONF_FIELD(S, media_address), .min = 2,
+	 .check = ip_check},
+	{.name = "rtp_ports", .type = CONF_KT_STR, CONF_FIELD(S, rtp_ports), .min = 3,
+	 .check = ports_check},
+	{.name = "timeout", .type = CONF_KT_U32, CONF_FIELD(S, media_timeout_s),
+	 .min = 0, .max = 86400},
+	{.name = "workers", .type = CONF_KT_U32, CONF_FIELD(S, media_workers),
+	 .min = 0, .max = 256},
+};
+
+static const struct conf_key calls_keys[] = {
+	{.name = "ring_timeout", .type = CONF_KT_U32, CONF_FIELD(S, ring_timeout_s),
+	 .min = 1, .max = 600},
+	{.name = "echo_extension", .type = CONF_KT_STR, CONF_FIELD(S, echo_extension),
+	 .min = 0, .check = dial_check},
+};
+
 /* password, ha1_md5 and ha1_sha256 are secrets: their types never echo the value */
 static const struct conf_key extension_keys[] = {
 	{.name = "password", .type = CONF_KT_STR, CONF_FIELD(E, password), .min = 1},
@@ -309,6 +383,8 @@ const struct conf_section conf_sections[] = {
 	{.name = "transport", CONF_KEYS(transport_keys), .finish = transport_finish},
 	{.name = "registrar", CONF_KEYS(registrar_keys), .finish = registrar_finish},
 	{.name = "security", CONF_KEYS(security_keys)},
+	{.name = "media", CONF_KEYS(media_keys), .finish = media_finish},
+	{.name = "calls", CONF_KEYS(calls_keys)},
 	{.name = "extension", CONF_KEYS(extension_keys), .open = ext_open, .end = ext_end,
 	 .finish = ext_finish},
 };

@@ -505,6 +505,13 @@ static void settings_defaults(struct settings *s)
 	s->auth_fail_window_s = 60;
 	s->block_time_s = 600;
 	s->nonce_lifetime_s = 300;
+	strcpy(s->media_address, "127.0.0.1");
+	strcpy(s->rtp_ports, "30000-39999");
+	s->rtp_port_min = 30000;
+	s->rtp_port_max = 39999;
+	s->media_timeout_s = 60;
+	s->ring_timeout_s = 30;
+	strcpy(s->echo_extension, "*43");
 }
 
 int settings_load(const char *path, struct settings **sp, struct mbuf *errors)

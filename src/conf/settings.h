@@ -53,6 +53,16 @@ struct settings {
 	uint32_t auth_fail_window_s; /* default 60 */
 	uint32_t block_time_s;	     /* default 600 */
 	uint32_t nonce_lifetime_s;   /* default 300 */
+	/* [media] */
+	char media_address[64];	  /* numeric IP the relay binds and announces, default 127.0.0.1 */
+	char rtp_ports[32];	  /* "30000-39999" as written */
+	uint16_t rtp_port_min;	  /* parsed from rtp_ports */
+	uint16_t rtp_port_max;
+	uint32_t media_timeout_s; /* no media this long ends the call, default 60; 0: never */
+	uint32_t media_workers;	  /* relay threads, 0: one per core */
+	/* [calls] */
+	uint32_t ring_timeout_s;  /* unanswered calls end after this, default 30 */
+	char echo_extension[32];  /* dial this to hear yourself back, default "*43"; "off" */
 	/* [extension N] */
 	struct conf_extension *extensions; /* sorted by number */
 	size_t n_extensions;
