@@ -271,7 +271,7 @@ static void error_responses(void)
 		const char *file, *reason;
 		uint16_t code, want;
 	} t[] = {
-		{"invalid/mismatch01", "CSeq Method Mismatch", 400, 400},
+		{"invalid/mismatch01", "Method Mismatch", 400, 400},
 		{"invalid/clerr", "Bad Content-Length", 400, 400},
 		{"invalid/ltgtruri", "Malformed Request-URI", 400, 400},
 		{"invalid/badvers", "Version Not Supported", 400, 505},
@@ -301,6 +301,7 @@ static void error_responses(void)
 		}
 		CHECK(resp.to.tag.l == 16 || pl_eq(resp.to.tag, req.to.tag));
 		CHECK(pl_eq(resp.call_id, req.call_id));
+		CHECK(pl_eq(resp.cseq_method, req.method)); /* what the client's transaction has */
 		CHECK_PL(resp.via.received, "192.0.2.99");
 		free(data);
 	}

@@ -387,10 +387,10 @@ static void invalid_reasons(void)
 		{"badaspec", "Malformed To", false, 400},
 		{"baddn", "Malformed From", false, 400},
 		{"badvers", "Version Not Supported", true, 505},
-		{"mismatch01", "CSeq Method Mismatch", true, 400},
-		{"mismatch02", "CSeq Method Mismatch", true, 400},
+		{"mismatch01", "Method Mismatch", true, 400},
+		{"mismatch02", "Method Mismatch", true, 400},
 		{"insuf", "Missing From", false, 400},
-		{"multi01", "Duplicate CSeq", true, 400},
+		{"multi01", "Duplicate Sequence Number", true, 400},
 		{"mcl01", "Multiple Content-Length", true, 400},
 		{"own_bare_cr", "Bad line ending", false, 400},
 	};

@@ -226,6 +226,7 @@ int sip_build_response(struct mbuf *mb, const struct sip_msg *req, const struct 
 		       const char *extra_hdrs, struct pl body, const char *content_type)
 {
 	const struct sip_hdr *h = NULL;
+	struct pl method;
 	bool top = true;
 
 	if (!mb || !req || !req->is_request || code < 100 || code > 699 || !req->nvia ||
@@ -268,7 +269,11 @@ int sip_build_response(struct mbuf *mb, const struct sip_msg *req, const struct 
 		mbuf_printf(mb, ";tag=%s", to_tag);
 	mbuf_write_str(mb, "\r\nCall-ID: ");
 	mbuf_write_pl(mb, req->call_id);
-	mbuf_printf(mb, "\r\nCSeq: %u %.*s\r\n", req->cseq, PL_ARG(req->cseq_method));
+	/* The request's method, not its CSeq's: they only differ in a request we refuse for it
+	 * (RFC 4475 3.1.2.17), and the client's transaction is keyed on the method it sent
+	 * (RFC 3261 17.1.3), so this is the CSeq that lets our 400 reach it. */
+	method = req->method.l ? req->method : req->cseq_method;
+	mbuf_printf(mb, "\r\nCSeq: %u %.*s\r\n", req->cseq, PL_ARG(method));
 	if (extra_hdrs)
 		mbuf_write_str(mb, extra_hdrs);
 	if (body.l)

@@ -296,7 +296,9 @@ struct pstate {
 	bool seen_from, seen_to, seen_callid, seen_cseq, seen_mf, seen_cl, seen_expires;
 };
 
-/* The first problem is the one reported. */
+/* The first problem is the one reported. Reasons that can go out in a reply (can_reply)
+ * never spell "CSeq": naive peers, sipp among them, look for the first "CSeq" anywhere in a
+ * response, status line included, and would misread the reply. */
 static void fail(struct sip_msg *m, const char *why)
 {
 	if (!m->error)
@@ -507,7 +509,7 @@ static void header(struct sip_msg *m, struct pstate *st, const struct sip_hdr *h
 		break;
 	case SIP_HDR_CSEQ:
 		if (st->seen_cseq) {
-			fail(m, "Duplicate CSeq");
+			fail(m, "Duplicate Sequence Number");
 			break;
 		}
 		st->seen_cseq = true;
@@ -703,7 +705,7 @@ int sip_msg_parse(struct sip_msg *msg, const char *buf, size_t len)
 	if (msg->is_request && st.cseq_ok && msg->method.p &&
 	    (msg->cseq_method.l != msg->method.l ||
 	     memcmp(msg->cseq_method.p, msg->method.p, msg->method.l)))
-		fail(msg, "CSeq Method Mismatch");
+		fail(msg, "Method Mismatch");
 
 	msg->can_reply = st.via_ok && st.from_ok && st.to_ok && st.callid_ok && st.cseq_ok;
 	if (msg->error)

@@ -830,12 +830,14 @@ big = [
 big_body = "z" * 1000
 put(V, "own_big", msg(big + ["Content-Type: text/plain", "Content-Length: 1000"], big_body))
 
-def bad(name, via="Via: SIP/2.0/UDP pc33.example.com;branch=z9hG4bK776asdhds", ruri="sip:bob@example.com",
-        to="To: Bob <sip:bob@example.com>", extra=()):
+# Vias carry rport, as real phones' do, so the daemon's answer reaches the sender's port.
+def bad(name, via="Via: SIP/2.0/UDP pc33.example.com;branch=z9hG4bK776asdhds;rport",
+        ruri="sip:bob@example.com", to="To: Bob <sip:bob@example.com>", cseq="CSeq: 63104 OPTIONS",
+        extra=()):
     put(I, name, msg([
      "OPTIONS %s SIP/2.0" % ruri, via, "Max-Forwards: 70", to,
      "From: Alice <sip:alice@example.com>;tag=1928301774",
-     "Call-ID: a84b4c76e66710@pc33.example.com", "CSeq: 63104 OPTIONS"] + list(extra) + ["Content-Length: 0"]))
+     "Call-ID: a84b4c76e66710@pc33.example.com", cseq] + list(extra) + ["Content-Length: 0"]))
 
 bad("own_via_notransport", via="Via: SIP/2.0 pc33.example.com;branch=z9hG4bK1")
 bad("own_via_badport", via="Via: SIP/2.0/UDP pc33.example.com:99999;branch=z9hG4bK1")
@@ -844,13 +846,23 @@ bad("own_via_empty", via="Via:")
 bad("own_via_v6open", via="Via: SIP/2.0/UDP [2001:db8::1;branch=z9hG4bK1")
 bad("own_via_badrport", via="Via: SIP/2.0/UDP pc33.example.com;rport=0;branch=z9hG4bK1")
 bad("own_via_badreceived", via="Via: SIP/2.0/UDP pc33.example.com;branch=z9hG4bK1;received=evil.example.com")
+bad("own_via_second_bad", extra=("Via: SIP/2.0/UDP ok.example.com;branch=z9hG4bK2, SIP/2.0/UDP",))
 bad("own_uri_badescape", ruri="sip:b%zzob@example.com")
 bad("own_uri_nohost", ruri="sip:bob@")
 bad("own_uri_badport", ruri="sip:bob@example.com:0")
 bad("own_uri_emptyparam", ruri="sip:bob@example.com;;lr")
+bad("own_uri_space", ruri="sip:bob@example.com;transport=udp lr")
 bad("own_to_space", to="To: <sip:bob @example.com>")
 bad("own_to_unclosed", to="To: <sip:bob@example.com")
-bad("own_cseq_alpha", extra=("CSeq: abc OPTIONS",))
+bad("own_cseq_alpha", cseq="CSeq: abc OPTIONS")
+bad("own_cseq_mismatch", cseq="CSeq: 63104 INVITE")
+bad("own_contact_bad", extra=("Contact: <sip:alice@pc33.example.com>;expires=soon",))
+put(I, "own_version", msg([
+ "OPTIONS sip:bob@example.com SIP/3.0",
+ "Via: SIP/3.0/UDP pc33.example.com;branch=z9hG4bK776asdhds;rport",
+ "Max-Forwards: 70", "To: Bob <sip:bob@example.com>",
+ "From: Alice <sip:alice@example.com>;tag=1928301774",
+ "Call-ID: version@pc33.example.com", "CSeq: 1 OPTIONS", "Content-Length: 0"]))
 bad("own_bare_cr", via="Via: SIP/2.0/UDP pc33.example.com;branch=z9hG4bK1\rX-Injected: yes")
 put(I, "own_bare_lf", b"OPTIONS sip:bob@example.com SIP/2.0\nVia: SIP/2.0/UDP pc33.example.com;branch=z9hG4bK1\nMax-Forwards: 70\nTo: <sip:bob@example.com>\nFrom: <sip:alice@example.com>;tag=1\nCall-ID: lf@pc33\nCSeq: 1 OPTIONS\nContent-Length: 0\n\n")
 put(I, "own_no_blank_line", b"OPTIONS sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP pc33.example.com;branch=z9hG4bK1\r\nMax-Forwards: 70\r\nTo: <sip:bob@example.com>\r\nFrom: <sip:alice@example.com>;tag=1\r\nCall-ID: nb@pc33\r\nCSeq: 1 OPTIONS\r\n")
