@@ -56,8 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!parsed)
 		err = sip_build_error_response(&mb, &req, &src, 400);
 	else
-		err = sip_build_response(&mb, &req, &src, 200, "OK", "fuzztag", NULL, PL_NULL,
-					 NULL);
+		err =
+		    sip_build_response(&mb, &req, &src, 200, "OK", "fuzztag", NULL, PL_NULL, NULL);
 	if (!err) {
 		/* what we send must be a well-formed response to what we got */
 		if (sip_msg_parse(&resp, mb.buf, mb.len) || resp.is_request ||

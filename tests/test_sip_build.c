@@ -16,18 +16,17 @@
 static struct sip_msg req, resp;
 static struct mbuf mb;
 
-static const char invite[] =
-	"INVITE sip:bob@example.com SIP/2.0\r\n"
-	"Via: SIP/2.0/UDP 192.0.2.4:5062;branch=z9hG4bKnashds7;rport\r\n"
-	"Via: SIP/2.0/TCP proxy.example.com;branch=z9hG4bK2, SIP/2.0/UDP\r\n"
-	"  far.example.com;branch=z9hG4bK3\r\n"
-	"Max-Forwards: 70\r\n"
-	"From: \"Alice\" <sip:alice@example.com>;tag=1928301774\r\n"
-	"To: Bob <sip:bob@example.com>\r\n"
-	"Call-ID: a84b4c76e66710@pc33.example.com\r\n"
-	"CSeq: 314159 INVITE\r\n"
-	"Content-Length: 0\r\n"
-	"\r\n";
+static const char invite[] = "INVITE sip:bob@example.com SIP/2.0\r\n"
+                             "Via: SIP/2.0/UDP 192.0.2.4:5062;branch=z9hG4bKnashds7;rport\r\n"
+                             "Via: SIP/2.0/TCP proxy.example.com;branch=z9hG4bK2, SIP/2.0/UDP\r\n"
+                             "  far.example.com;branch=z9hG4bK3\r\n"
+                             "Max-Forwards: 70\r\n"
+                             "From: \"Alice\" <sip:alice@example.com>;tag=1928301774\r\n"
+                             "To: Bob <sip:bob@example.com>\r\n"
+                             "Call-ID: a84b4c76e66710@pc33.example.com\r\n"
+                             "CSeq: 314159 INVITE\r\n"
+                             "Content-Length: 0\r\n"
+                             "\r\n";
 
 static bool pl_eq(struct pl a, struct pl b)
 {
@@ -44,7 +43,7 @@ static struct sa src4(const char *ip, uint16_t port)
 
 /* Parse text as the request, build a response into mb, parse that as resp. */
 static int roundtrip(const char *text, const struct sa *src, uint16_t code, const char *reason,
-		     const char *tag)
+                     const char *tag)
 {
 	int err = sip_msg_parse(&req, text, strlen(text));
 	if (err)
@@ -108,9 +107,9 @@ static void received_rport(void)
 
 	/* same address, no rport: nothing to add (RFC 3261 18.2.1) */
 	const char *plain = "OPTIONS sip:b@h SIP/2.0\r\n"
-			    "Via: SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bK1\r\n"
-			    "To: <sip:b@h>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: x\r\n"
-			    "CSeq: 1 OPTIONS\r\n\r\n";
+	                    "Via: SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bK1\r\n"
+	                    "To: <sip:b@h>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: x\r\n"
+	                    "CSeq: 1 OPTIONS\r\n\r\n";
 	src = src4("192.0.2.4", 5060);
 	REQUIRE(roundtrip(plain, &src, 200, NULL, NULL) == 0);
 	CHECK(!pl_isset(resp.via.received));
@@ -122,10 +121,11 @@ static void received_rport(void)
 	CHECK_PL(resp.via.received, "203.0.113.9");
 
 	/* a host name is never the source address; an old received= is replaced */
-	const char *named = "OPTIONS sip:b@h SIP/2.0\r\n"
-			    "Via: SIP/2.0/TCP pc.example.com;received=10.0.0.1;branch=z9hG4bK1;rport=7\r\n"
-			    "To: <sip:b@h>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: x\r\n"
-			    "CSeq: 1 OPTIONS\r\n\r\n";
+	const char *named =
+	    "OPTIONS sip:b@h SIP/2.0\r\n"
+	    "Via: SIP/2.0/TCP pc.example.com;received=10.0.0.1;branch=z9hG4bK1;rport=7\r\n"
+	    "To: <sip:b@h>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: x\r\n"
+	    "CSeq: 1 OPTIONS\r\n\r\n";
 	src = src4("192.0.2.4", 5060);
 	REQUIRE(roundtrip(named, &src, 200, NULL, NULL) == 0);
 	CHECK_PL(resp.via.received, "192.0.2.4");
@@ -134,9 +134,9 @@ static void received_rport(void)
 
 	/* IPv6: compared as addresses, written without brackets */
 	const char *v6 = "OPTIONS sip:b@h SIP/2.0\r\n"
-			 "Via: SIP/2.0/UDP [2001:db8::0:1]:5070;branch=z9hG4bK1;rport\r\n"
-			 "To: <sip:b@h>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: x\r\n"
-			 "CSeq: 1 OPTIONS\r\n\r\n";
+	                 "Via: SIP/2.0/UDP [2001:db8::0:1]:5070;branch=z9hG4bK1;rport\r\n"
+	                 "To: <sip:b@h>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: x\r\n"
+	                 "CSeq: 1 OPTIONS\r\n\r\n";
 	src = src4("2001:db8::1", 5071);
 	REQUIRE(roundtrip(v6, &src, 200, NULL, NULL) == 0);
 	CHECK_PL(resp.via.received, "2001:db8::1");
@@ -152,11 +152,11 @@ static void received_rport(void)
 static void to_tag(void)
 {
 	const char *tagged = "BYE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
-			     "To: <sip:b@h>;tag=existing\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: x\r\n"
-			     "CSeq: 2 BYE\r\n\r\n";
+	                     "To: <sip:b@h>;tag=existing\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: x\r\n"
+	                     "CSeq: 2 BYE\r\n\r\n";
 	const char *addrspec = "BYE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
-			       "To: sip:b@h\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: x\r\n"
-			       "CSeq: 2 BYE\r\n\r\n";
+	                       "To: sip:b@h\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: x\r\n"
+	                       "CSeq: 2 BYE\r\n\r\n";
 
 	REQUIRE(roundtrip(tagged, NULL, 200, NULL, "new") == 0);
 	CHECK_PL(resp.to.tag, "existing");
@@ -169,12 +169,13 @@ static void to_tag(void)
 	/* a tag that would break the header is refused, not written */
 	REQUIRE(sip_msg_parse(&req, addrspec, strlen(addrspec)) == 0);
 	mbuf_reset(&mb);
-	CHECK_EQ_INT(sip_build_response(&mb, &req, NULL, 200, NULL, "a\r\nX: y", NULL, PL_NULL, NULL),
-		     EINVAL);
+	CHECK_EQ_INT(
+	    sip_build_response(&mb, &req, NULL, 200, NULL, "a\r\nX: y", NULL, PL_NULL, NULL),
+	    EINVAL);
 	CHECK_EQ_INT(sip_build_response(&mb, &req, NULL, 200, NULL, "", NULL, PL_NULL, NULL),
-		     EINVAL);
+	             EINVAL);
 	CHECK_EQ_INT(sip_build_response(&mb, &req, NULL, 200, NULL, "a;b", NULL, PL_NULL, NULL),
-		     EINVAL);
+	             EINVAL);
 }
 
 static void reason_sanitized(void)
@@ -205,8 +206,8 @@ static void body_and_extras(void)
 	REQUIRE(sip_msg_parse(&req, invite, strlen(invite)) == 0);
 	mbuf_reset(&mb);
 	REQUIRE(sip_build_response(&mb, &req, NULL, 200, NULL, "t",
-				   "Contact: <sip:bob@192.0.2.9>\r\nServer: Sotto\r\n",
-				   pl_from(sdp, sizeof(sdp) - 1), "application/sdp") == 0);
+	                           "Contact: <sip:bob@192.0.2.9>\r\nServer: Sotto\r\n",
+	                           pl_from(sdp, sizeof(sdp) - 1), "application/sdp") == 0);
 	REQUIRE(sip_msg_parse(&resp, mb.buf, mb.len) == 0);
 	CHECK_PL(resp.content_type, "application/sdp");
 	CHECK_EQ_INT(resp.content_length, (long long)(sizeof(sdp) - 1));
@@ -216,29 +217,29 @@ static void body_and_extras(void)
 
 	mbuf_reset(&mb);
 	CHECK_EQ_INT(sip_build_response(&mb, &req, NULL, 200, NULL, "t", NULL,
-					pl_from(sdp, sizeof(sdp) - 1), NULL),
-		     EINVAL);
+	                                pl_from(sdp, sizeof(sdp) - 1), NULL),
+	             EINVAL);
 	CHECK_EQ_INT(sip_build_response(&mb, &req, NULL, 200, NULL, "t", NULL,
-					pl_from(sdp, sizeof(sdp) - 1), "a/b\r\nX: y"),
-		     EINVAL);
+	                                pl_from(sdp, sizeof(sdp) - 1), "a/b\r\nX: y"),
+	             EINVAL);
 	static const char *const bad_extra[] = {"Server: x", "Server: x\r\n\r\nBody",
-						"A: 1\nB: 2\r\n", "\r\n", "A: 1\rB: 2\r\n"};
+	                                        "A: 1\nB: 2\r\n", "\r\n", "A: 1\rB: 2\r\n"};
 	for (size_t i = 0; i < sizeof(bad_extra) / sizeof(bad_extra[0]); i++)
 		CHECK_EQ_INT(sip_build_response(&mb, &req, NULL, 200, NULL, "t", bad_extra[i],
-						PL_NULL, NULL),
-			     EINVAL);
+		                                PL_NULL, NULL),
+		             EINVAL);
 	CHECK_EQ_INT(sip_build_response(&mb, &req, NULL, 99, NULL, NULL, NULL, PL_NULL, NULL),
-		     EINVAL);
+	             EINVAL);
 	CHECK_EQ_INT(sip_build_response(&mb, &req, NULL, 700, NULL, NULL, NULL, PL_NULL, NULL),
-		     EINVAL);
+	             EINVAL);
 	CHECK_EQ_INT(sip_build_response(&mb, NULL, NULL, 200, NULL, NULL, NULL, PL_NULL, NULL),
-		     EINVAL);
+	             EINVAL);
 	/* a response is not something to answer */
 	const char *r = "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nTo: <sip:b@h>\r\n"
-			"From: <sip:a@h>;tag=1\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n";
+	                "From: <sip:a@h>;tag=1\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n";
 	REQUIRE(sip_msg_parse(&resp, r, strlen(r)) == 0);
 	CHECK_EQ_INT(sip_build_response(&mb, &resp, NULL, 200, NULL, NULL, NULL, PL_NULL, NULL),
-		     EINVAL);
+	             EINVAL);
 }
 
 static int load(const char *name, char **data, size_t *len)
@@ -271,12 +272,12 @@ static void error_responses(void)
 		const char *file, *reason;
 		uint16_t code, want;
 	} t[] = {
-		{"invalid/mismatch01", "Method Mismatch", 400, 400},
-		{"invalid/clerr", "Bad Content-Length", 400, 400},
-		{"invalid/ltgtruri", "Malformed Request-URI", 400, 400},
-		{"invalid/badvers", "Version Not Supported", 400, 505},
-		{"invalid/regbadct", "Malformed Contact", 0, 400},
-		{"valid/own_invite_sdp", "Message Too Large", 513, 513},
+	    {"invalid/mismatch01", "Method Mismatch", 400, 400},
+	    {"invalid/clerr", "Bad Content-Length", 400, 400},
+	    {"invalid/ltgtruri", "Malformed Request-URI", 400, 400},
+	    {"invalid/badvers", "Version Not Supported", 400, 505},
+	    {"invalid/regbadct", "Malformed Contact", 0, 400},
+	    {"valid/own_invite_sdp", "Message Too Large", 513, 513},
 	};
 	struct sa src = src4("192.0.2.99", 5060);
 
@@ -308,7 +309,7 @@ static void error_responses(void)
 
 	/* nothing to route a reply with: refused */
 	const char *insuf = "INVITE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
-			    "CSeq: 1 INVITE\r\n\r\n";
+	                    "CSeq: 1 INVITE\r\n\r\n";
 	CHECK_EQ_INT(sip_msg_parse(&req, insuf, strlen(insuf)), EBADMSG);
 	CHECK_EQ_INT(sip_build_error_response(&mb, &req, &src, 400), EINVAL);
 }
@@ -334,10 +335,10 @@ static void vectors_answered(void)
 		if (sip_msg_parse(&req, data, len) == 0 && req.is_request) {
 			mbuf_reset(&mb);
 			if (sip_build_response(&mb, &req, &src, 200, NULL, "tt", NULL, PL_NULL,
-					       NULL) ||
+			                       NULL) ||
 			    sip_msg_parse(&resp, mb.buf, mb.len)) {
 				fprintf(stderr, "%s: response does not parse: %s\n", name,
-					resp.error ? resp.error : "?");
+				        resp.error ? resp.error : "?");
 				test_failures_++;
 			} else {
 				CHECK_EQ_INT(resp.nvia, req.nvia);
@@ -360,40 +361,40 @@ static void reason_phrases(void)
 		uint16_t code;
 		const char *reason;
 	} t[] = {
-		{100, "Trying"},
-		{180, "Ringing"},
-		{183, "Session Progress"},
-		{200, "OK"},
-		{202, "Accepted"},
-		{302, "Moved Temporarily"},
-		{400, "Bad Request"},
-		{401, "Unauthorized"},
-		{403, "Forbidden"},
-		{404, "Not Found"},
-		{407, "Proxy Authentication Required"},
-		{408, "Request Timeout"},
-		{415, "Unsupported Media Type"},
-		{416, "Unsupported URI Scheme"},
-		{420, "Bad Extension"},
-		{423, "Interval Too Brief"},
-		{480, "Temporarily Unavailable"},
-		{481, "Call/Transaction Does Not Exist"},
-		{483, "Too Many Hops"},
-		{486, "Busy Here"},
-		{487, "Request Terminated"},
-		{488, "Not Acceptable Here"},
-		{491, "Request Pending"},
-		{494, "Security Agreement Required"},
-		{500, "Server Internal Error"},
-		{501, "Not Implemented"},
-		{503, "Service Unavailable"},
-		{505, "Version Not Supported"},
-		{513, "Message Too Large"},
-		{580, "Precondition Failure"},
-		{603, "Decline"},
-		{499, "Bad Request"},
-		{299, "OK"},
-		{42, "Unknown"},
+	    {100, "Trying"},
+	    {180, "Ringing"},
+	    {183, "Session Progress"},
+	    {200, "OK"},
+	    {202, "Accepted"},
+	    {302, "Moved Temporarily"},
+	    {400, "Bad Request"},
+	    {401, "Unauthorized"},
+	    {403, "Forbidden"},
+	    {404, "Not Found"},
+	    {407, "Proxy Authentication Required"},
+	    {408, "Request Timeout"},
+	    {415, "Unsupported Media Type"},
+	    {416, "Unsupported URI Scheme"},
+	    {420, "Bad Extension"},
+	    {423, "Interval Too Brief"},
+	    {480, "Temporarily Unavailable"},
+	    {481, "Call/Transaction Does Not Exist"},
+	    {483, "Too Many Hops"},
+	    {486, "Busy Here"},
+	    {487, "Request Terminated"},
+	    {488, "Not Acceptable Here"},
+	    {491, "Request Pending"},
+	    {494, "Security Agreement Required"},
+	    {500, "Server Internal Error"},
+	    {501, "Not Implemented"},
+	    {503, "Service Unavailable"},
+	    {505, "Version Not Supported"},
+	    {513, "Message Too Large"},
+	    {580, "Precondition Failure"},
+	    {603, "Decline"},
+	    {499, "Bad Request"},
+	    {299, "OK"},
+	    {42, "Unknown"},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		CHECK(!strcmp(sip_reason_phrase(t[i].code), t[i].reason));
@@ -418,15 +419,15 @@ static void random_tokens(void)
 }
 
 static const struct test_case cases[] = {
-	{"response_roundtrip", response_roundtrip},
-	{"received_rport", received_rport},
-	{"to_tag", to_tag},
-	{"reason_sanitized", reason_sanitized},
-	{"body_and_extras", body_and_extras},
-	{"error_responses", error_responses},
-	{"vectors_answered", vectors_answered},
-	{"reason_phrases", reason_phrases},
-	{"random_tokens", random_tokens},
+    {"response_roundtrip", response_roundtrip},
+    {"received_rport", received_rport},
+    {"to_tag", to_tag},
+    {"reason_sanitized", reason_sanitized},
+    {"body_and_extras", body_and_extras},
+    {"error_responses", error_responses},
+    {"vectors_answered", vectors_answered},
+    {"reason_phrases", reason_phrases},
+    {"random_tokens", random_tokens},
 };
 
 int main(int argc, char **argv)

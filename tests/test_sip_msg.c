@@ -39,15 +39,13 @@ static int parse(const char *s)
 
 /* ---- character classes against a slow reference ---- */
 
-static bool in(const char *set, int c)
-{
-	return c && strchr(set, c) != NULL;
-}
+static bool in(const char *set, int c) { return c && strchr(set, c) != NULL; }
 
 static void char_classes(void)
 {
 	for (int c = 0; c < 256; c++) {
-		bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+		bool alnum =
+		    (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 		bool unres = alnum || in("-_.!~*'()", c);
 		char ch = (char)c;
 
@@ -71,7 +69,7 @@ static void uri_sip(void)
 	struct pl v;
 
 	REQUIRE(sip_uri_parse(&u, PL("sip:alice:secret@Example.COM:5061;transport=tcp;lr;x=1"
-				     "?Subject=hi&Priority=urgent")) == 0);
+	                             "?Subject=hi&Priority=urgent")) == 0);
 	CHECK_PL(u.scheme, "sip");
 	CHECK(!u.sips && !u.tel);
 	CHECK_PL(u.user, "alice");
@@ -153,11 +151,11 @@ static void uri_tel_and_others(void)
 static void uri_malformed(void)
 {
 	static const char *const bad[] = {
-		"sip:",	       "sip:bob@",	   "sip:@example.com", "sip:bob@example.com:",
-		"sip:b@h:0",   "sip:b@h:65536",	   "sip:b@h:5x",       "sip:b@h;;lr",
-		"sip:b@h;=x",  "sip:b@h;a=",	   "sip:b@h?",	       "sip:b @h",
-		"sip:b@h>",    "sip:b@.h",	   "sip:b@h\r\n",      "sip:a:b:c@h",
-		"<sip:b@h>",   "sip:b@h;lr?x=1 ",
+	    "sip:",       "sip:bob@",        "sip:@example.com", "sip:bob@example.com:",
+	    "sip:b@h:0",  "sip:b@h:65536",   "sip:b@h:5x",       "sip:b@h;;lr",
+	    "sip:b@h;=x", "sip:b@h;a=",      "sip:b@h?",         "sip:b @h",
+	    "sip:b@h>",   "sip:b@.h",        "sip:b@h\r\n",      "sip:a:b:c@h",
+	    "<sip:b@h>",  "sip:b@h;lr?x=1 ",
 	};
 	struct sip_uri u;
 
@@ -177,7 +175,7 @@ static void via_params(void)
 	struct sip_via v;
 
 	REQUIRE(sip_via_parse(&v, PL("SIP/2.0/UDP 10.1.1.1:4540;received=192.0.2.1;rport=9988;"
-				     "branch=z9hG4bKkjshdyff;maddr=224.2.0.1;ttl=16;x")) == 0);
+	                             "branch=z9hG4bKkjshdyff;maddr=224.2.0.1;ttl=16;x")) == 0);
 	CHECK_PL(v.protocol, "SIP/2.0");
 	CHECK_PL(v.transport, "UDP");
 	CHECK_PL(v.host, "10.1.1.1");
@@ -197,14 +195,15 @@ static void via_params(void)
 
 	/* LWS everywhere the grammar allows it, folds included */
 	REQUIRE(sip_via_parse(&v, PL("SIP  /\r\n 2.0 / TLS\r\n  h.example.com : 5061 ;\r\n "
-				     "branch = z9hG4bKx ; received = [2001:db8::5]")) == 0);
+	                             "branch = z9hG4bKx ; received = [2001:db8::5]")) == 0);
 	CHECK_PL(v.transport, "TLS");
 	CHECK_PL(v.host, "h.example.com");
 	CHECK_EQ_INT(v.port, 5061);
 	CHECK_PL(v.branch, "z9hG4bKx");
 	CHECK_PL(v.received, "2001:db8::5");
 
-	REQUIRE(sip_via_parse(&v, PL("SIP/2.0/UDP [2001:db8::9:1]:5070;received=2001:db8::1")) == 0);
+	REQUIRE(sip_via_parse(&v, PL("SIP/2.0/UDP [2001:db8::9:1]:5070;received=2001:db8::1")) ==
+	        0);
 	CHECK(v.host_ipv6);
 	CHECK_PL(v.host, "2001:db8::9:1");
 	CHECK_EQ_INT(v.port, 5070);
@@ -215,29 +214,29 @@ static void via_params(void)
 static void via_malformed(void)
 {
 	static const char *const bad[] = {
-		"",
-		"SIP/2.0",
-		"SIP/2.0/UDP",
-		"SIP/2.0/UDP ",
-		"SIP/2.0 host",
-		"SIP/2.0/UDPhost",
-		"SIP//UDP host",
-		"SIP/2.0/UDP host:",
-		"SIP/2.0/UDP host:0",
-		"SIP/2.0/UDP host:70000",
-		"SIP/2.0/UDP [::1",
-		"SIP/2.0/UDP host;;branch=z9hG4bK1",
-		"SIP/2.0/UDP host;branch",
-		"SIP/2.0/UDP host;branch=",
-		"SIP/2.0/UDP host;rport=0",
-		"SIP/2.0/UDP host;rport=65536",
-		"SIP/2.0/UDP host;ttl=256",
-		"SIP/2.0/UDP host;received=evil.example.com",
-		"SIP/2.0/UDP host;received",
-		"SIP/2.0/UDP host;maddr",
-		"SIP/2.0/UDP host branch=1",
-		"SIP/2.0/UDP host;branch=\"unterminated",
-		"SIP/2.0/UDP host;",
+	    "",
+	    "SIP/2.0",
+	    "SIP/2.0/UDP",
+	    "SIP/2.0/UDP ",
+	    "SIP/2.0 host",
+	    "SIP/2.0/UDPhost",
+	    "SIP//UDP host",
+	    "SIP/2.0/UDP host:",
+	    "SIP/2.0/UDP host:0",
+	    "SIP/2.0/UDP host:70000",
+	    "SIP/2.0/UDP [::1",
+	    "SIP/2.0/UDP host;;branch=z9hG4bK1",
+	    "SIP/2.0/UDP host;branch",
+	    "SIP/2.0/UDP host;branch=",
+	    "SIP/2.0/UDP host;rport=0",
+	    "SIP/2.0/UDP host;rport=65536",
+	    "SIP/2.0/UDP host;ttl=256",
+	    "SIP/2.0/UDP host;received=evil.example.com",
+	    "SIP/2.0/UDP host;received",
+	    "SIP/2.0/UDP host;maddr",
+	    "SIP/2.0/UDP host branch=1",
+	    "SIP/2.0/UDP host;branch=\"unterminated",
+	    "SIP/2.0/UDP host;",
 	};
 	struct sip_via v;
 
@@ -256,8 +255,8 @@ static void addr_forms(void)
 	struct sip_addr a;
 	struct pl v;
 
-	REQUIRE(sip_addr_parse(&a, PL("\"A \\\"quoted\\\" name\" <sip:a@h;transport=tcp>;tag=x1")) ==
-		0);
+	REQUIRE(sip_addr_parse(
+	            &a, PL("\"A \\\"quoted\\\" name\" <sip:a@h;transport=tcp>;tag=x1")) == 0);
 	CHECK_PL(a.display, "A \\\"quoted\\\" name");
 	CHECK_PL(a.uri_raw, "sip:a@h;transport=tcp");
 	CHECK_PL(a.uri.transport, "tcp");
@@ -282,7 +281,7 @@ static void addr_forms(void)
 	CHECK_EQ_INT(a.display.l, 0);
 
 	REQUIRE(sip_addr_parse(&a, PL("<sip:c@h>;expires=3600;q=0.7;+sip.instance=\"<urn:x>\"")) ==
-		0);
+	        0);
 	CHECK(a.has_expires);
 	CHECK_EQ_INT(a.expires, 3600);
 	CHECK_PL(a.q, "0.7");
@@ -302,25 +301,25 @@ static void addr_forms(void)
 static void addr_malformed(void)
 {
 	static const char *const bad[] = {
-		"",
-		"\"unterminated <sip:a@h>",
-		"\"no bracket\" sip:a@h",
-		"< sip:a@h>",
-		"<sip:a@h >",
-		"<sip:a@h",
-		"Bell, Alexander <sip:a@h>",
-		"sip:a@h?Route=x",
-		"sip:a@h,sip:b@h",
-		"<sip:a@h>;;",
-		"<sip:a@h>;tag",
-		"<sip:a@h>;tag=",
-		"<sip:a@h> junk",
-		"<sip:a@h>;q=2",
-		"<sip:a@h>;q=1.5",
-		"<sip:a@h>;q=0.1234",
-		"<sip:a@h>;expires=soon",
-		"<>",
-		"\"ctl \x01 byte\" <sip:a@h>",
+	    "",
+	    "\"unterminated <sip:a@h>",
+	    "\"no bracket\" sip:a@h",
+	    "< sip:a@h>",
+	    "<sip:a@h >",
+	    "<sip:a@h",
+	    "Bell, Alexander <sip:a@h>",
+	    "sip:a@h?Route=x",
+	    "sip:a@h,sip:b@h",
+	    "<sip:a@h>;;",
+	    "<sip:a@h>;tag",
+	    "<sip:a@h>;tag=",
+	    "<sip:a@h> junk",
+	    "<sip:a@h>;q=2",
+	    "<sip:a@h>;q=1.5",
+	    "<sip:a@h>;q=0.1234",
+	    "<sip:a@h>;expires=soon",
+	    "<>",
+	    "\"ctl \x01 byte\" <sip:a@h>",
 	};
 	struct sip_addr a;
 
@@ -383,22 +382,23 @@ static void list_iteration(void)
 static void via_count(void)
 {
 	REQUIRE(parse("OPTIONS sip:b@h SIP/2.0\r\n"
-		      "Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1, SIP/2.0/TCP b.example.com"
-		      ";branch=z9hG4bK2\r\n"
-		      "v: SIP/2.0/TLS c.example.com;branch=z9hG4bK3\r\n"
-		      "To: <sip:b@h>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n"
-		      "Via: SIP/2.0/UDP d.example.com;branch=z9hG4bK4\r\n"
-		      "\r\n") == 0);
+	              "Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1, SIP/2.0/TCP b.example.com"
+	              ";branch=z9hG4bK2\r\n"
+	              "v: SIP/2.0/TLS c.example.com;branch=z9hG4bK3\r\n"
+	              "To: <sip:b@h>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n"
+	              "Via: SIP/2.0/UDP d.example.com;branch=z9hG4bK4\r\n"
+	              "\r\n") == 0);
 	CHECK_EQ_INT(msg.nvia, 4);
 	CHECK_PL(msg.via.host, "a.example.com");
 	CHECK_PL(msg.via.branch, "z9hG4bK1");
 	CHECK_EQ_INT(msg.content_length, -1);
 
-	CHECK_EQ_INT(parse("OPTIONS sip:b@h SIP/2.0\r\n"
-			   "Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1,,\r\n"
-			   "To: <sip:b@h>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n"
-			   "\r\n"),
-		     EBADMSG);
+	CHECK_EQ_INT(
+	    parse("OPTIONS sip:b@h SIP/2.0\r\n"
+	          "Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1,,\r\n"
+	          "To: <sip:b@h>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n"
+	          "\r\n"),
+	    EBADMSG);
 	CHECK(msg.error && !strcmp(msg.error, "Malformed Via"));
 	CHECK(msg.can_reply); /* the top one is fine */
 }
@@ -408,21 +408,31 @@ static void via_count(void)
 static void compact_forms(void)
 {
 	REQUIRE(parse("INVITE sip:bob@example.com SIP/2.0\r\n"
-		      "v: SIP/2.0/UDP 192.0.2.4;branch=z9hG4bKnashds7\r\n"
-		      "f: <sip:alice@example.com>;tag=1\r\n"
-		      "t: <sip:bob@example.com>\r\n"
-		      "i: abc@host\r\n"
-		      "CSeq: 1 INVITE\r\n"
-		      "m: <sip:alice@pc33.example.com>\r\n"
-		      "k: 100rel\r\ns: hi\r\no: presence\r\nr: <sip:c@h>\r\nx: 90\r\ne: gzip\r\n"
-		      "c: text/plain\r\n"
-		      "l: 5\r\n"
-		      "\r\nhello") == 0);
+	              "v: SIP/2.0/UDP 192.0.2.4;branch=z9hG4bKnashds7\r\n"
+	              "f: <sip:alice@example.com>;tag=1\r\n"
+	              "t: <sip:bob@example.com>\r\n"
+	              "i: abc@host\r\n"
+	              "CSeq: 1 INVITE\r\n"
+	              "m: <sip:alice@pc33.example.com>\r\n"
+	              "k: 100rel\r\ns: hi\r\no: presence\r\nr: <sip:c@h>\r\nx: 90\r\ne: gzip\r\n"
+	              "c: text/plain\r\n"
+	              "l: 5\r\n"
+	              "\r\nhello") == 0);
 	static const enum sip_hdr_id ids[] = {
-		SIP_HDR_VIA,	  SIP_HDR_FROM,	       SIP_HDR_TO,	    SIP_HDR_CALL_ID,
-		SIP_HDR_CSEQ,	  SIP_HDR_CONTACT,     SIP_HDR_SUPPORTED,   SIP_HDR_SUBJECT,
-		SIP_HDR_EVENT,	  SIP_HDR_REFER_TO,    SIP_HDR_SESSION_EXPIRES, SIP_HDR_CONTENT_ENCODING,
-		SIP_HDR_CONTENT_TYPE, SIP_HDR_CONTENT_LENGTH,
+	    SIP_HDR_VIA,
+	    SIP_HDR_FROM,
+	    SIP_HDR_TO,
+	    SIP_HDR_CALL_ID,
+	    SIP_HDR_CSEQ,
+	    SIP_HDR_CONTACT,
+	    SIP_HDR_SUPPORTED,
+	    SIP_HDR_SUBJECT,
+	    SIP_HDR_EVENT,
+	    SIP_HDR_REFER_TO,
+	    SIP_HDR_SESSION_EXPIRES,
+	    SIP_HDR_CONTENT_ENCODING,
+	    SIP_HDR_CONTENT_TYPE,
+	    SIP_HDR_CONTENT_LENGTH,
 	};
 	REQUIRE(msg.nhdrs == sizeof(ids) / sizeof(ids[0]));
 	for (size_t i = 0; i < msg.nhdrs; i++)
@@ -438,51 +448,51 @@ static void hdr_ids(void)
 		const char *name;
 		enum sip_hdr_id id;
 	} t[] = {
-		{"Via", SIP_HDR_VIA},
-		{"vIA", SIP_HDR_VIA},
-		{"From", SIP_HDR_FROM},
-		{"To", SIP_HDR_TO},
-		{"Call-ID", SIP_HDR_CALL_ID},
-		{"call-id", SIP_HDR_CALL_ID},
-		{"CSeq", SIP_HDR_CSEQ},
-		{"Contact", SIP_HDR_CONTACT},
-		{"Max-Forwards", SIP_HDR_MAX_FORWARDS},
-		{"Content-Length", SIP_HDR_CONTENT_LENGTH},
-		{"Content-Type", SIP_HDR_CONTENT_TYPE},
-		{"Content-Encoding", SIP_HDR_CONTENT_ENCODING},
-		{"Expires", SIP_HDR_EXPIRES},
-		{"Min-Expires", SIP_HDR_MIN_EXPIRES},
-		{"Route", SIP_HDR_ROUTE},
-		{"Record-Route", SIP_HDR_RECORD_ROUTE},
-		{"Authorization", SIP_HDR_AUTHORIZATION},
-		{"Proxy-Authorization", SIP_HDR_PROXY_AUTHORIZATION},
-		{"WWW-Authenticate", SIP_HDR_WWW_AUTHENTICATE},
-		{"Proxy-Authenticate", SIP_HDR_PROXY_AUTHENTICATE},
-		{"Supported", SIP_HDR_SUPPORTED},
-		{"Require", SIP_HDR_REQUIRE},
-		{"Proxy-Require", SIP_HDR_PROXY_REQUIRE},
-		{"Unsupported", SIP_HDR_UNSUPPORTED},
-		{"Allow", SIP_HDR_ALLOW},
-		{"Accept", SIP_HDR_ACCEPT},
-		{"User-Agent", SIP_HDR_USER_AGENT},
-		{"Server", SIP_HDR_SERVER},
-		{"Subject", SIP_HDR_SUBJECT},
-		{"Event", SIP_HDR_EVENT},
-		{"Refer-To", SIP_HDR_REFER_TO},
-		{"Session-Expires", SIP_HDR_SESSION_EXPIRES},
-		{"Date", SIP_HDR_DATE},
-		{"Timestamp", SIP_HDR_TIMESTAMP},
-		{"Privacy", SIP_HDR_PRIVACY},
-		{"P-Asserted-Identity", SIP_HDR_P_ASSERTED_IDENTITY},
-		{"Reason", SIP_HDR_REASON},
-		{"RSeq", SIP_HDR_RSEQ},
-		{"RAck", SIP_HDR_RACK},
-		{"X-Via", SIP_HDR_OTHER},
-		{"Vias", SIP_HDR_OTHER},
-		{"u", SIP_HDR_OTHER},
-		{"Allow-Events", SIP_HDR_OTHER},
-		{"C%6Fntact", SIP_HDR_OTHER},
-		{"", SIP_HDR_OTHER},
+	    {"Via", SIP_HDR_VIA},
+	    {"vIA", SIP_HDR_VIA},
+	    {"From", SIP_HDR_FROM},
+	    {"To", SIP_HDR_TO},
+	    {"Call-ID", SIP_HDR_CALL_ID},
+	    {"call-id", SIP_HDR_CALL_ID},
+	    {"CSeq", SIP_HDR_CSEQ},
+	    {"Contact", SIP_HDR_CONTACT},
+	    {"Max-Forwards", SIP_HDR_MAX_FORWARDS},
+	    {"Content-Length", SIP_HDR_CONTENT_LENGTH},
+	    {"Content-Type", SIP_HDR_CONTENT_TYPE},
+	    {"Content-Encoding", SIP_HDR_CONTENT_ENCODING},
+	    {"Expires", SIP_HDR_EXPIRES},
+	    {"Min-Expires", SIP_HDR_MIN_EXPIRES},
+	    {"Route", SIP_HDR_ROUTE},
+	    {"Record-Route", SIP_HDR_RECORD_ROUTE},
+	    {"Authorization", SIP_HDR_AUTHORIZATION},
+	    {"Proxy-Authorization", SIP_HDR_PROXY_AUTHORIZATION},
+	    {"WWW-Authenticate", SIP_HDR_WWW_AUTHENTICATE},
+	    {"Proxy-Authenticate", SIP_HDR_PROXY_AUTHENTICATE},
+	    {"Supported", SIP_HDR_SUPPORTED},
+	    {"Require", SIP_HDR_REQUIRE},
+	    {"Proxy-Require", SIP_HDR_PROXY_REQUIRE},
+	    {"Unsupported", SIP_HDR_UNSUPPORTED},
+	    {"Allow", SIP_HDR_ALLOW},
+	    {"Accept", SIP_HDR_ACCEPT},
+	    {"User-Agent", SIP_HDR_USER_AGENT},
+	    {"Server", SIP_HDR_SERVER},
+	    {"Subject", SIP_HDR_SUBJECT},
+	    {"Event", SIP_HDR_EVENT},
+	    {"Refer-To", SIP_HDR_REFER_TO},
+	    {"Session-Expires", SIP_HDR_SESSION_EXPIRES},
+	    {"Date", SIP_HDR_DATE},
+	    {"Timestamp", SIP_HDR_TIMESTAMP},
+	    {"Privacy", SIP_HDR_PRIVACY},
+	    {"P-Asserted-Identity", SIP_HDR_P_ASSERTED_IDENTITY},
+	    {"Reason", SIP_HDR_REASON},
+	    {"RSeq", SIP_HDR_RSEQ},
+	    {"RAck", SIP_HDR_RACK},
+	    {"X-Via", SIP_HDR_OTHER},
+	    {"Vias", SIP_HDR_OTHER},
+	    {"u", SIP_HDR_OTHER},
+	    {"Allow-Events", SIP_HDR_OTHER},
+	    {"C%6Fntact", SIP_HDR_OTHER},
+	    {"", SIP_HDR_OTHER},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		if (sip_hdr_id(pl_from(t[i].name, strlen(t[i].name))) != t[i].id) {
@@ -502,13 +512,13 @@ static void hdr_ids(void)
 static void folding(void)
 {
 	REQUIRE(parse("OPTIONS sip:b@h SIP/2.0\r\n"
-		      "Via: SIP/2.0/UDP\r\n a.example.com\r\n\t;branch=z9hG4bK1\r\n"
-		      "To:\r\n <sip:b@h>\r\n"
-		      "From: <sip:a@h>\r\n ;tag=1\r\n"
-		      "Call-ID: x\r\n"
-		      "CSeq: 00042\r\n OPTIONS\r\n"
-		      "Subject: one\r\n  two\r\n"
-		      "\r\n") == 0);
+	              "Via: SIP/2.0/UDP\r\n a.example.com\r\n\t;branch=z9hG4bK1\r\n"
+	              "To:\r\n <sip:b@h>\r\n"
+	              "From: <sip:a@h>\r\n ;tag=1\r\n"
+	              "Call-ID: x\r\n"
+	              "CSeq: 00042\r\n OPTIONS\r\n"
+	              "Subject: one\r\n  two\r\n"
+	              "\r\n") == 0);
 	CHECK_PL(msg.via.host, "a.example.com");
 	CHECK_PL(msg.from.tag, "1");
 	CHECK_EQ_INT(msg.cseq, 42);
@@ -517,8 +527,10 @@ static void folding(void)
 	CHECK_PL(h->value, "one\r\n  two");
 
 	/* the start line cannot be folded, nor can a header start with whitespace */
-	CHECK_EQ_INT(parse("OPTIONS sip:b@h\r\n SIP/2.0\r\n" "Via: SIP/2.0/UDP h\r\n\r\n"), EBADMSG);
-	CHECK_EQ_INT(parse(OPTIONS "Subject: x\r\n\r\n \r\n"), 0); /* that's the body */
+	CHECK_EQ_INT(parse("OPTIONS sip:b@h\r\n SIP/2.0\r\n"
+	                   "Via: SIP/2.0/UDP h\r\n\r\n"),
+	             EBADMSG);
+	CHECK_EQ_INT(parse(OPTIONS "Subject: x\r\n\r\n \r\n"), 0);  /* that's the body */
 	CHECK_EQ_INT(parse(OPTIONS "Subject: x\r\n\t\r\n\r\n"), 0); /* whitespace-only fold */
 }
 
@@ -552,8 +564,8 @@ static void cseq_rules(void)
 	CHECK(msg.cseq_mid == SIP_OPTIONS);
 
 	static const char *const bad[] = {
-		"CSeq: 4294967296 OPTIONS", "CSeq: OPTIONS", "CSeq: 1", "CSeq: 1OPTIONS",
-		"CSeq: -1 OPTIONS",	     "CSeq: 1 OPTIONS x", "CSeq: 1 OPT,IONS", "CSeq:",
+	    "CSeq: 4294967296 OPTIONS", "CSeq: OPTIONS",     "CSeq: 1",          "CSeq: 1OPTIONS",
+	    "CSeq: -1 OPTIONS",         "CSeq: 1 OPTIONS x", "CSeq: 1 OPT,IONS", "CSeq:",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char buf[512];
@@ -569,9 +581,10 @@ static void cseq_rules(void)
 	CHECK_EQ_INT(parse(REQ_HEAD("FOO", "sip:b@h") "CSeq: 1 FOO\r\n\r\n"), 0);
 	CHECK(msg.mid == SIP_METHOD_UNKNOWN);
 	/* a response's CSeq names the request it answers */
-	CHECK_EQ_INT(parse("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nTo: <sip:b@h>;tag=2"
-			   "\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: x\r\nCSeq: 7 INVITE\r\n\r\n"),
-		     0);
+	CHECK_EQ_INT(
+	    parse("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nTo: <sip:b@h>;tag=2"
+	          "\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: x\r\nCSeq: 7 INVITE\r\n\r\n"),
+	    0);
 	CHECK_EQ_INT(msg.scode, 200);
 	CHECK(msg.cseq_mid == SIP_INVITE);
 }
@@ -593,8 +606,8 @@ static void content_length_rules(void)
 	CHECK_EQ_INT(msg.body.l, 0);
 
 	static const char *const bad[] = {
-		"Content-Length: -1", "Content-Length: five", "Content-Length: 1 2",
-		"Content-Length: 99999999999", "Content-Length:", "Content-Length: 0x10",
+	    "Content-Length: -1",          "Content-Length: five", "Content-Length: 1 2",
+	    "Content-Length: 99999999999", "Content-Length:",      "Content-Length: 0x10",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char buf[512];
@@ -617,16 +630,16 @@ static void scalars(void)
 	CHECK_EQ_INT(parse(OPTIONS "Max-Forwards: 1\r\n\r\n"), EBADMSG);
 	CHECK(!strcmp(msg.error, "Duplicate Max-Forwards"));
 	CHECK_EQ_INT(parse(REQ_HEAD("OPTIONS", "sip:b@h") "CSeq: 1 OPTIONS\r\n"
-						 "Max-Forwards: 256\r\n\r\n"),
-		     EBADMSG);
+	                                                  "Max-Forwards: 256\r\n\r\n"),
+	             EBADMSG);
 	CHECK_EQ_INT(parse(OPTIONS "Call-ID: second\r\n\r\n"), EBADMSG);
 	CHECK(!strcmp(msg.error, "Duplicate Call-ID"));
 	CHECK_EQ_INT(parse(OPTIONS "Contact: <sip:a@h>, <sip:b@h>;q=0.5, *\r\n\r\n"), 0);
 	CHECK_EQ_INT(parse(OPTIONS "Contact: <sip:a@h>;;\r\n\r\n"), EBADMSG);
 	CHECK(!strcmp(msg.error, "Malformed Contact"));
 	CHECK_EQ_INT(parse(OPTIONS "Route: <sip:p1@h;lr>,<sip:p2@h;lr>\r\n"
-				   "Record-Route: <sip:p3@h;lr>\r\n\r\n"),
-		     0);
+	                           "Record-Route: <sip:p3@h;lr>\r\n\r\n"),
+	             0);
 	CHECK_EQ_INT(parse(OPTIONS "Route: <sip:p1@h;lr\r\n\r\n"), EBADMSG);
 	CHECK(!strcmp(msg.error, "Malformed Route"));
 }
@@ -639,18 +652,18 @@ static void call_ids(void)
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		snprintf(buf, sizeof(buf),
-			 "OPTIONS sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
-			 "To: <sip:b@h>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: %s\r\nCSeq: 1 OPTIONS"
-			 "\r\n\r\n",
-			 ok[i]);
+		         "OPTIONS sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+		         "To: <sip:b@h>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: %s\r\nCSeq: 1 OPTIONS"
+		         "\r\n\r\n",
+		         ok[i]);
 		CHECK_EQ_INT(parse(buf), 0);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(buf, sizeof(buf),
-			 "OPTIONS sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
-			 "To: <sip:b@h>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: %s\r\nCSeq: 1 OPTIONS"
-			 "\r\n\r\n",
-			 bad[i]);
+		         "OPTIONS sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+		         "To: <sip:b@h>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: %s\r\nCSeq: 1 OPTIONS"
+		         "\r\n\r\n",
+		         bad[i]);
 		CHECK_EQ_INT(parse(buf), EBADMSG);
 		CHECK(!strcmp(msg.error, "Malformed Call-ID"));
 		CHECK(!msg.can_reply);
@@ -659,18 +672,18 @@ static void call_ids(void)
 
 static void start_lines(void)
 {
-	static const char *const bad_status[] = {"SIP/2.0 099 Low", "SIP/2.0 700 High",
-						 "SIP/2.0 1000 Big", "SIP/2.0 20 Short",
-						 "SIP/2.0 2x0 Nan", "SIP/2.0", "SIP/2.0 200OK"};
+	static const char *const bad_status[] = {
+	    "SIP/2.0 099 Low", "SIP/2.0 700 High", "SIP/2.0 1000 Big", "SIP/2.0 20 Short",
+	    "SIP/2.0 2x0 Nan", "SIP/2.0",          "SIP/2.0 200OK"};
 	const char *rest = "\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nTo: <sip:b@h>;tag=2\r\n"
-			   "From: <sip:a@h>;tag=1\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n\r\n";
+	                   "From: <sip:a@h>;tag=1\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n\r\n";
 	char buf[512];
 
 	for (size_t i = 0; i < sizeof(bad_status) / sizeof(bad_status[0]); i++) {
 		snprintf(buf, sizeof(buf), "%s%s", bad_status[i], rest);
 		CHECK_EQ_INT(parse(buf), EBADMSG);
 		CHECK(msg.error && (!strcmp(msg.error, "Bad Status-Code") ||
-				    !strcmp(msg.error, "Malformed Status-Line")));
+		                    !strcmp(msg.error, "Malformed Status-Line")));
 	}
 	snprintf(buf, sizeof(buf), "SIP/2.0 699%s", rest);
 	CHECK_EQ_INT(parse(buf), 0); /* no SP, no reason: tolerated */
@@ -685,10 +698,14 @@ static void start_lines(void)
 	CHECK_EQ_INT(parse(REQ_HEAD("OPTIONS", "sip:b@h") "CSeq: 1 OPTIONS\r\n\r\n"), 0);
 	CHECK_EQ_INT(msg.error_scode, 0);
 	CHECK_PL(msg.version, "SIP/2.0");
-	CHECK_EQ_INT(parse("OPTIONS sip:b@h SIP/2.1\r\n" "Via: SIP/2.0/UDP h\r\n\r\n"), EBADMSG);
+	CHECK_EQ_INT(parse("OPTIONS sip:b@h SIP/2.1\r\n"
+	                   "Via: SIP/2.0/UDP h\r\n\r\n"),
+	             EBADMSG);
 	CHECK(!strcmp(msg.error, "Version Not Supported"));
 	CHECK_EQ_INT(msg.error_scode, 505);
-	CHECK_EQ_INT(parse("OPTIONS sip:b@h HTTP/1.1\r\n" "Via: SIP/2.0/UDP h\r\n\r\n"), EBADMSG);
+	CHECK_EQ_INT(parse("OPTIONS sip:b@h HTTP/1.1\r\n"
+	                   "Via: SIP/2.0/UDP h\r\n\r\n"),
+	             EBADMSG);
 	CHECK(!strcmp(msg.error, "Malformed Request-Line"));
 	CHECK_EQ_INT(msg.error_scode, 400);
 	CHECK_EQ_INT(parse("OPTIONS\r\n\r\n"), EBADMSG);
@@ -705,11 +722,8 @@ static void required_headers(void)
 	static const struct {
 		const char *drop, *error;
 	} t[] = {
-		{"Via:", "Missing Via"},
-		{"To:", "Missing To"},
-		{"From:", "Missing From"},
-		{"Call-ID:", "Missing Call-ID"},
-		{"CSeq:", "Missing CSeq"},
+	    {"Via:", "Missing Via"},         {"To:", "Missing To"},     {"From:", "Missing From"},
+	    {"Call-ID:", "Missing Call-ID"}, {"CSeq:", "Missing CSeq"},
 	};
 	const char *full = OPTIONS "\r\n";
 
@@ -724,8 +738,8 @@ static void required_headers(void)
 	}
 	/* Max-Forwards may be missing (RFC 2543 peers) */
 	CHECK_EQ_INT(parse("OPTIONS sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nTo: <sip:b@h>\r\n"
-			   "From: <sip:a@h>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n"),
-		     0);
+	                   "From: <sip:a@h>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n"),
+	             0);
 	CHECK_EQ_INT(msg.max_forwards, -1);
 	CHECK_EQ_INT(parse(OPTIONS "To: <sip:c@h>\r\n\r\n"), EBADMSG);
 	CHECK(!strcmp(msg.error, "Duplicate To"));
@@ -750,9 +764,10 @@ static void many_headers(void)
 /* The parser only reads: the input is untouched, and every view points into it. */
 static void zero_copy(void)
 {
-	const char *s = REQ_HEAD("INVITE", "sip:bob@[2001:db8::1]") "CSeq: 1 INVITE\r\n"
-						   "Content-Type: application/sdp\r\n"
-						   "Content-Length: 4\r\n\r\nv=0\n";
+	const char *s =
+	    REQ_HEAD("INVITE", "sip:bob@[2001:db8::1]") "CSeq: 1 INVITE\r\n"
+	                                                "Content-Type: application/sdp\r\n"
+	                                                "Content-Length: 4\r\n\r\nv=0\n";
 	size_t n = strlen(s);
 	char *buf = malloc(n), *copy = malloc(n);
 
@@ -764,7 +779,8 @@ static void zero_copy(void)
 	CHECK(msg.ruri.host.p > buf && msg.ruri.host.p < buf + n);
 	CHECK(msg.body.p == buf + n - 4);
 	for (size_t i = 0; i < msg.nhdrs; i++)
-		CHECK(msg.hdrs[i].name.p >= buf && msg.hdrs[i].value.p + msg.hdrs[i].value.l <= buf + n);
+		CHECK(msg.hdrs[i].name.p >= buf &&
+		      msg.hdrs[i].value.p + msg.hdrs[i].value.l <= buf + n);
 	CHECK(msg.raw.p == buf && msg.raw.l == n);
 	free(buf);
 	free(copy);
@@ -773,36 +789,37 @@ static void zero_copy(void)
 }
 
 static const struct test_case cases[] = {
-	{"char_classes", char_classes},
-	{"uri_sip", uri_sip},
-	{"uri_ipv6", uri_ipv6},
-	{"uri_escapes", uri_escapes},
-	{"uri_tel_and_others", uri_tel_and_others},
-	{"uri_malformed", uri_malformed},
-	{"via_params", via_params},
-	{"via_malformed", via_malformed},
-	{"addr_forms", addr_forms},
-	{"addr_malformed", addr_malformed},
-	{"params_lookup", params_lookup},
-	{"list_iteration", list_iteration},
-	{"via_count", via_count},
-	{"compact_forms", compact_forms},
-	{"hdr_ids", hdr_ids},
-	{"folding", folding},
-	{"line_endings", line_endings},
-	{"cseq_rules", cseq_rules},
-	{"content_length_rules", content_length_rules},
-	{"scalars", scalars},
-	{"call_ids", call_ids},
-	{"start_lines", start_lines},
-	{"required_headers", required_headers},
-	{"many_headers", many_headers},
-	{"zero_copy", zero_copy},
+    {"char_classes", char_classes},
+    {"uri_sip", uri_sip},
+    {"uri_ipv6", uri_ipv6},
+    {"uri_escapes", uri_escapes},
+    {"uri_tel_and_others", uri_tel_and_others},
+    {"uri_malformed", uri_malformed},
+    {"via_params", via_params},
+    {"via_malformed", via_malformed},
+    {"addr_forms", addr_forms},
+    {"addr_malformed", addr_malformed},
+    {"params_lookup", params_lookup},
+    {"list_iteration", list_iteration},
+    {"via_count", via_count},
+    {"compact_forms", compact_forms},
+    {"hdr_ids", hdr_ids},
+    {"folding", folding},
+    {"line_endings", line_endings},
+    {"cseq_rules", cseq_rules},
+    {"content_length_rules", content_length_rules},
+    {"scalars", scalars},
+    {"call_ids", call_ids},
+    {"start_lines", start_lines},
+    {"required_headers", required_headers},
+    {"many_headers", many_headers},
+    {"zero_copy", zero_copy},
 };
 
 int main(int argc, char **argv)
 {
-	int rc = test_run_(argv[0], cases, sizeof(cases) / sizeof(cases[0]), argc > 1 ? argv[1] : NULL);
+	int rc =
+	    test_run_(argv[0], cases, sizeof(cases) / sizeof(cases[0]), argc > 1 ? argv[1] : NULL);
 	free(heap_copy);
 	return rc;
 }

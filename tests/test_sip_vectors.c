@@ -373,26 +373,26 @@ static void invalid_reasons(void)
 		bool can_reply;
 		uint16_t scode;
 	} t[] = {
-		{"badinv01", "Malformed Via", false, 400},
-		{"clerr", "Bad Content-Length", true, 400},
-		{"ncl", "Bad Content-Length", true, 400},
-		{"scalar02", "Bad CSeq", false, 400},
-		{"quotbal", "Malformed To", false, 400},
-		{"ltgtruri", "Malformed Request-URI", true, 400},
-		{"lwsruri", "Malformed Request-URI", true, 400},
-		{"lwsstart", "Malformed Request-URI", true, 400},
-		{"trws", "Malformed Request-Line", true, 400},
-		{"escruri", "Malformed Request-URI", true, 400},
-		{"regbadct", "Malformed Contact", true, 400},
-		{"badaspec", "Malformed To", false, 400},
-		{"baddn", "Malformed From", false, 400},
-		{"badvers", "Version Not Supported", true, 505},
-		{"mismatch01", "Method Mismatch", true, 400},
-		{"mismatch02", "Method Mismatch", true, 400},
-		{"insuf", "Missing From", false, 400},
-		{"multi01", "Duplicate Sequence Number", true, 400},
-		{"mcl01", "Multiple Content-Length", true, 400},
-		{"own_bare_cr", "Bad line ending", false, 400},
+	    {"badinv01", "Malformed Via", false, 400},
+	    {"clerr", "Bad Content-Length", true, 400},
+	    {"ncl", "Bad Content-Length", true, 400},
+	    {"scalar02", "Bad CSeq", false, 400},
+	    {"quotbal", "Malformed To", false, 400},
+	    {"ltgtruri", "Malformed Request-URI", true, 400},
+	    {"lwsruri", "Malformed Request-URI", true, 400},
+	    {"lwsstart", "Malformed Request-URI", true, 400},
+	    {"trws", "Malformed Request-Line", true, 400},
+	    {"escruri", "Malformed Request-URI", true, 400},
+	    {"regbadct", "Malformed Contact", true, 400},
+	    {"badaspec", "Malformed To", false, 400},
+	    {"baddn", "Malformed From", false, 400},
+	    {"badvers", "Version Not Supported", true, 505},
+	    {"mismatch01", "Method Mismatch", true, 400},
+	    {"mismatch02", "Method Mismatch", true, 400},
+	    {"insuf", "Missing From", false, 400},
+	    {"multi01", "Duplicate Sequence Number", true, 400},
+	    {"mcl01", "Multiple Content-Length", true, 400},
+	    {"own_bare_cr", "Bad line ending", false, 400},
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -403,12 +403,12 @@ static void invalid_reasons(void)
 		CHECK(sip_msg_parse(&msg, v.data, v.len) == EBADMSG);
 		if (!msg.error || strcmp(msg.error, t[i].error)) {
 			fprintf(stderr, "%s: error '%s', expected '%s'\n", t[i].name,
-				msg.error ? msg.error : "(null)", t[i].error);
+			        msg.error ? msg.error : "(null)", t[i].error);
 			test_failures_++;
 		}
 		if (msg.can_reply != t[i].can_reply || msg.error_scode != t[i].scode) {
 			fprintf(stderr, "%s: can_reply %d scode %u\n", t[i].name, msg.can_reply,
-				msg.error_scode);
+			        msg.error_scode);
 			test_failures_++;
 		}
 		free(v.data);
@@ -418,8 +418,8 @@ static void invalid_reasons(void)
 /* Every prefix of every valid message is handled without reading past it. */
 static void truncations(void)
 {
-	static const char *const names[] = {"wsinv", "intmeth", "longreq", "own_invite_sdp",
-					    "mpart01", "unreason"};
+	static const char *const names[] = {"wsinv",          "intmeth", "longreq",
+	                                    "own_invite_sdp", "mpart01", "unreason"};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		struct vec v;
@@ -439,16 +439,16 @@ static void truncations(void)
 }
 
 static const struct test_case cases[] = {
-	{"valid_all_parse", valid_all_parse},
-	{"invalid_all_fail", invalid_all_fail},
-	{"wsinv", wsinv},
-	{"intmeth", intmeth},
-	{"escapes", escapes},
-	{"framing", framing},
-	{"lists_and_uris", lists_and_uris},
-	{"responses", responses},
-	{"invalid_reasons", invalid_reasons},
-	{"truncations", truncations},
+    {"valid_all_parse", valid_all_parse},
+    {"invalid_all_fail", invalid_all_fail},
+    {"wsinv", wsinv},
+    {"intmeth", intmeth},
+    {"escapes", escapes},
+    {"framing", framing},
+    {"lists_and_uris", lists_and_uris},
+    {"responses", responses},
+    {"invalid_reasons", invalid_reasons},
+    {"truncations", truncations},
 };
 
 TEST_MAIN(cases)

@@ -9,91 +9,113 @@
 #include "sip/build.h"
 #include "sip/msg_int.h"
 
+/* RFC 3261 21 and the codes registered since (IANA "Response Codes"), ascending. */
+static const struct {
+	uint16_t code;
+	const char *reason;
+} reasons[] = {
+    {100, "Trying"},
+    {180, "Ringing"},
+    {181, "Call Is Being Forwarded"},
+    {182, "Queued"},
+    {183, "Session Progress"},
+    {199, "Early Dialog Terminated"},
+    {200, "OK"},
+    {202, "Accepted"},
+    {204, "No Notification"},
+    {300, "Multiple Choices"},
+    {301, "Moved Permanently"},
+    {302, "Moved Temporarily"},
+    {305, "Use Proxy"},
+    {380, "Alternative Service"},
+    {400, "Bad Request"},
+    {401, "Unauthorized"},
+    {402, "Payment Required"},
+    {403, "Forbidden"},
+    {404, "Not Found"},
+    {405, "Method Not Allowed"},
+    {406, "Not Acceptable"},
+    {407, "Proxy Authentication Required"},
+    {408, "Request Timeout"},
+    {410, "Gone"},
+    {412, "Conditional Request Failed"},
+    {413, "Request Entity Too Large"},
+    {414, "Request-URI Too Long"},
+    {415, "Unsupported Media Type"},
+    {416, "Unsupported URI Scheme"},
+    {417, "Unknown Resource-Priority"},
+    {420, "Bad Extension"},
+    {421, "Extension Required"},
+    {422, "Session Interval Too Small"},
+    {423, "Interval Too Brief"},
+    {424, "Bad Location Information"},
+    {428, "Use Identity Header"},
+    {429, "Provide Referrer Identity"},
+    {433, "Anonymity Disallowed"},
+    {436, "Bad Identity-Info"},
+    {437, "Unsupported Certificate"},
+    {438, "Invalid Identity Header"},
+    {439, "First Hop Lacks Outbound Support"},
+    {440, "Max-Breadth Exceeded"},
+    {469, "Bad Info Package"},
+    {470, "Consent Needed"},
+    {480, "Temporarily Unavailable"},
+    {481, "Call/Transaction Does Not Exist"},
+    {482, "Loop Detected"},
+    {483, "Too Many Hops"},
+    {484, "Address Incomplete"},
+    {485, "Ambiguous"},
+    {486, "Busy Here"},
+    {487, "Request Terminated"},
+    {488, "Not Acceptable Here"},
+    {489, "Bad Event"},
+    {491, "Request Pending"},
+    {493, "Undecipherable"},
+    {494, "Security Agreement Required"},
+    {500, "Server Internal Error"},
+    {501, "Not Implemented"},
+    {502, "Bad Gateway"},
+    {503, "Service Unavailable"},
+    {504, "Server Time-out"},
+    {505, "Version Not Supported"},
+    {513, "Message Too Large"},
+    {555, "Push Notification Service Not Supported"},
+    {580, "Precondition Failure"},
+    {600, "Busy Everywhere"},
+    {603, "Decline"},
+    {604, "Does Not Exist Anywhere"},
+    {606, "Not Acceptable"},
+    {607, "Unwanted"},
+    {608, "Rejected"},
+};
+
 const char *sip_reason_phrase(uint16_t code)
 {
-	switch (code) {
-	case 100: return "Trying";
-	case 180: return "Ringing";
-	case 181: return "Call Is Being Forwarded";
-	case 182: return "Queued";
-	case 183: return "Session Progress";
-	case 199: return "Early Dialog Terminated";
-	case 200: return "OK";
-	case 202: return "Accepted";
-	case 204: return "No Notification";
-	case 300: return "Multiple Choices";
-	case 301: return "Moved Permanently";
-	case 302: return "Moved Temporarily";
-	case 305: return "Use Proxy";
-	case 380: return "Alternative Service";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 402: return "Payment Required";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 406: return "Not Acceptable";
-	case 407: return "Proxy Authentication Required";
-	case 408: return "Request Timeout";
-	case 410: return "Gone";
-	case 412: return "Conditional Request Failed";
-	case 413: return "Request Entity Too Large";
-	case 414: return "Request-URI Too Long";
-	case 415: return "Unsupported Media Type";
-	case 416: return "Unsupported URI Scheme";
-	case 417: return "Unknown Resource-Priority";
-	case 420: return "Bad Extension";
-	case 421: return "Extension Required";
-	case 422: return "Session Interval Too Small";
-	case 423: return "Interval Too Brief";
-	case 424: return "Bad Location Information";
-	case 428: return "Use Identity Header";
-	case 429: return "Provide Referrer Identity";
-	case 433: return "Anonymity Disallowed";
-	case 436: return "Bad Identity-Info";
-	case 437: return "Unsupported Certificate";
-	case 438: return "Invalid Identity Header";
-	case 439: return "First Hop Lacks Outbound Support";
-	case 440: return "Max-Breadth Exceeded";
-	case 469: return "Bad Info Package";
-	case 470: return "Consent Needed";
-	case 480: return "Temporarily Unavailable";
-	case 481: return "Call/Transaction Does Not Exist";
-	case 482: return "Loop Detected";
-	case 483: return "Too Many Hops";
-	case 484: return "Address Incomplete";
-	case 485: return "Ambiguous";
-	case 486: return "Busy Here";
-	case 487: return "Request Terminated";
-	case 488: return "Not Acceptable Here";
-	case 489: return "Bad Event";
-	case 491: return "Request Pending";
-	case 493: return "Undecipherable";
-	case 494: return "Security Agreement Required";
-	case 500: return "Server Internal Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Server Time-out";
-	case 505: return "Version Not Supported";
-	case 513: return "Message Too Large";
-	case 555: return "Push Notification Service Not Supported";
-	case 580: return "Precondition Failure";
-	case 600: return "Busy Everywhere";
-	case 603: return "Decline";
-	case 604: return "Does Not Exist Anywhere";
-	case 606: return "Not Acceptable";
-	case 607: return "Unwanted";
-	case 608: return "Rejected";
+	size_t lo = 0, hi = sizeof(reasons) / sizeof(reasons[0]);
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (reasons[mid].code == code)
+			return reasons[mid].reason;
+		if (reasons[mid].code < code)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
 	/* RFC 3261 8.1.3.2: an unknown code is treated as x00 of its class */
 	switch (code / 100) {
-	case 1: return "Session Progress";
-	case 2: return "OK";
-	case 3: return "Redirection";
-	case 4: return "Bad Request";
-	case 5: return "Server Error";
-	case 6: return "Global Failure";
+	case 1:
+		return "Session Progress";
+	case 2:
+		return "OK";
+	case 3:
+		return "Redirection";
+	case 4:
+		return "Bad Request";
+	case 5:
+		return "Server Error";
+	case 6:
+		return "Global Failure";
 	}
 	return "Unknown";
 }
@@ -159,7 +181,8 @@ static void write_top_via(struct mbuf *mb, const struct sip_via *via, const stru
 	if (!via->params.p) {
 		write_unfolded(mb, via->raw);
 	} else {
-		write_unfolded(mb, pl_trim(pl_from(via->raw.p, (size_t)(via->params.p - via->raw.p))));
+		write_unfolded(mb,
+		               pl_trim(pl_from(via->raw.p, (size_t)(via->params.p - via->raw.p))));
 		p = via->params.p;
 		end = via->params.p + via->params.l;
 		while (p < end) {
@@ -222,8 +245,8 @@ static bool extra_ok(const char *s)
 }
 
 int sip_build_response(struct mbuf *mb, const struct sip_msg *req, const struct sa *src,
-		       uint16_t code, const char *reason, const char *to_tag,
-		       const char *extra_hdrs, struct pl body, const char *content_type)
+                       uint16_t code, const char *reason, const char *to_tag,
+                       const char *extra_hdrs, struct pl body, const char *content_type)
 {
 	const struct sip_hdr *h = NULL;
 	struct pl method;
@@ -285,7 +308,7 @@ int sip_build_response(struct mbuf *mb, const struct sip_msg *req, const struct 
 }
 
 int sip_build_error_response(struct mbuf *mb, const struct sip_msg *req, const struct sa *src,
-			     uint16_t code)
+                             uint16_t code)
 {
 	char tag[17];
 	const char *reason;
@@ -296,11 +319,11 @@ int sip_build_error_response(struct mbuf *mb, const struct sip_msg *req, const s
 	if (code == 0 || code == 400)
 		code = req->error_scode >= 400 ? req->error_scode : 400;
 	reason = (code == 400 || code == req->error_scode) && req->error ? req->error
-									: sip_reason_phrase(code);
+	                                                                 : sip_reason_phrase(code);
 	if (!req->to.tag.l && sip_random_token(tag, 16))
 		return EIO;
 	return sip_build_response(mb, req, src, code, reason, req->to.tag.l ? NULL : tag, NULL,
-				  PL_NULL, NULL);
+	                          PL_NULL, NULL);
 }
 
 int sip_random_token(char *buf, size_t len)

@@ -15,7 +15,8 @@ const char *sip_quoted_end(const char *p, const char *end)
 		if (c == '"')
 			return p + 1;
 		if (c == '\\') {
-			/* quoted-pair: any octet up to 0x7F but CR and LF, NUL included (3.1.1.2) */
+			/* quoted-pair: any octet up to 0x7F but CR and LF, NUL included (3.1.1.2)
+			 */
 			if (++p >= end || *p == '\r' || *p == '\n' || (unsigned char)*p > 0x7f)
 				return NULL;
 			continue;
@@ -54,8 +55,8 @@ int sip_gparams(const char *p, const char *end, sip_gparam_h *h, void *arg)
 			} else {
 				/* token or host, the latter with an IPv6 reference's [ : ] */
 				p = v;
-				while (p < end && (cc_is(*p, CC_TOKEN) || *p == ':' || *p == '[' ||
-						   *p == ']'))
+				while (p < end &&
+				       (cc_is(*p, CC_TOKEN) || *p == ':' || *p == '[' || *p == ']'))
 					p++;
 				if (p == v)
 					return EBADMSG;
@@ -104,7 +105,7 @@ static int via_param(struct pl name, struct pl value, void *arg)
 	case 6:
 		if (name_is(name, "branch", 6)) {
 			if (!value.p || sip_scan(value.p, value.p + value.l, CC_TOKEN, false) !=
-						value.p + value.l)
+			                    value.p + value.l)
 				return EBADMSG;
 			via->branch = value;
 		}
@@ -193,13 +194,14 @@ static int addr_param(struct pl name, struct pl value, void *arg)
 	uint64_t v;
 
 	if (name_is(name, "tag", 3)) {
-		if (!value.p || sip_scan(value.p, value.p + value.l, CC_TOKEN, false) !=
-					value.p + value.l)
+		if (!value.p ||
+		    sip_scan(value.p, value.p + value.l, CC_TOKEN, false) != value.p + value.l)
 			return EBADMSG;
 		a->tag = value;
 	} else if (name_is(name, "expires", 7)) {
 		/* delta-seconds; beyond 2^32-1 means 2^32-1 (RFC 4475 3.1.2.4 leaves it to us) */
-		const char *e = value.p ? sip_scan(value.p, value.p + value.l, CC_DIGIT, false) : NULL;
+		const char *e =
+		    value.p ? sip_scan(value.p, value.p + value.l, CC_DIGIT, false) : NULL;
 		if (!e || e == value.p || e != value.p + value.l)
 			return EBADMSG;
 		if (sip_dec(value.p, e, UINT32_MAX, &v))

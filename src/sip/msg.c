@@ -9,11 +9,11 @@
 #include "sip/msg_int.h"
 
 static const char *const method_names[] = {
-	[SIP_METHOD_UNKNOWN] = "",  [SIP_INVITE] = "INVITE",	 [SIP_ACK] = "ACK",
-	[SIP_BYE] = "BYE",	    [SIP_CANCEL] = "CANCEL",	 [SIP_OPTIONS] = "OPTIONS",
-	[SIP_REGISTER] = "REGISTER", [SIP_PRACK] = "PRACK",	 [SIP_SUBSCRIBE] = "SUBSCRIBE",
-	[SIP_NOTIFY] = "NOTIFY",    [SIP_PUBLISH] = "PUBLISH",	 [SIP_INFO] = "INFO",
-	[SIP_REFER] = "REFER",	    [SIP_MESSAGE] = "MESSAGE",	 [SIP_UPDATE] = "UPDATE",
+    [SIP_METHOD_UNKNOWN] = "",   [SIP_INVITE] = "INVITE",   [SIP_ACK] = "ACK",
+    [SIP_BYE] = "BYE",           [SIP_CANCEL] = "CANCEL",   [SIP_OPTIONS] = "OPTIONS",
+    [SIP_REGISTER] = "REGISTER", [SIP_PRACK] = "PRACK",     [SIP_SUBSCRIBE] = "SUBSCRIBE",
+    [SIP_NOTIFY] = "NOTIFY",     [SIP_PUBLISH] = "PUBLISH", [SIP_INFO] = "INFO",
+    [SIP_REFER] = "REFER",       [SIP_MESSAGE] = "MESSAGE", [SIP_UPDATE] = "UPDATE",
 };
 
 const char *sip_method_name(enum sip_method m)
@@ -99,36 +99,54 @@ enum sip_hdr_id sip_hdr_id(struct pl name)
 	switch (name.l) {
 	case 1:
 		switch (sip_lower(*p)) {
-		case 'v': return SIP_HDR_VIA;
-		case 'f': return SIP_HDR_FROM;
-		case 't': return SIP_HDR_TO;
-		case 'i': return SIP_HDR_CALL_ID;
-		case 'm': return SIP_HDR_CONTACT;
-		case 'l': return SIP_HDR_CONTENT_LENGTH;
-		case 'c': return SIP_HDR_CONTENT_TYPE;
-		case 'e': return SIP_HDR_CONTENT_ENCODING;
-		case 'k': return SIP_HDR_SUPPORTED;
-		case 's': return SIP_HDR_SUBJECT;
-		case 'o': return SIP_HDR_EVENT;
-		case 'r': return SIP_HDR_REFER_TO;
-		case 'x': return SIP_HDR_SESSION_EXPIRES;
+		case 'v':
+			return SIP_HDR_VIA;
+		case 'f':
+			return SIP_HDR_FROM;
+		case 't':
+			return SIP_HDR_TO;
+		case 'i':
+			return SIP_HDR_CALL_ID;
+		case 'm':
+			return SIP_HDR_CONTACT;
+		case 'l':
+			return SIP_HDR_CONTENT_LENGTH;
+		case 'c':
+			return SIP_HDR_CONTENT_TYPE;
+		case 'e':
+			return SIP_HDR_CONTENT_ENCODING;
+		case 'k':
+			return SIP_HDR_SUPPORTED;
+		case 's':
+			return SIP_HDR_SUBJECT;
+		case 'o':
+			return SIP_HDR_EVENT;
+		case 'r':
+			return SIP_HDR_REFER_TO;
+		case 'x':
+			return SIP_HDR_SESSION_EXPIRES;
 		}
 		break;
 	case 2:
 		switch (sip_lower(*p)) {
-		case 't': HDR("to", SIP_HDR_TO);
+		case 't':
+			HDR("to", SIP_HDR_TO);
 		}
 		break;
 	case 3:
 		switch (sip_lower(*p)) {
-		case 'v': HDR("via", SIP_HDR_VIA);
+		case 'v':
+			HDR("via", SIP_HDR_VIA);
 		}
 		break;
 	case 4:
 		switch (sip_lower(*p)) {
-		case 'f': HDR("from", SIP_HDR_FROM);
-		case 'c': HDR("cseq", SIP_HDR_CSEQ);
-		case 'd': HDR("date", SIP_HDR_DATE);
+		case 'f':
+			HDR("from", SIP_HDR_FROM);
+		case 'c':
+			HDR("cseq", SIP_HDR_CSEQ);
+		case 'd':
+			HDR("date", SIP_HDR_DATE);
 		case 'r':
 			if (sip_ci_eq(p, "rseq", 4))
 				return SIP_HDR_RSEQ;
@@ -137,16 +155,22 @@ enum sip_hdr_id sip_hdr_id(struct pl name)
 		break;
 	case 5:
 		switch (sip_lower(*p)) {
-		case 'r': HDR("route", SIP_HDR_ROUTE);
-		case 'a': HDR("allow", SIP_HDR_ALLOW);
-		case 'e': HDR("event", SIP_HDR_EVENT);
+		case 'r':
+			HDR("route", SIP_HDR_ROUTE);
+		case 'a':
+			HDR("allow", SIP_HDR_ALLOW);
+		case 'e':
+			HDR("event", SIP_HDR_EVENT);
 		}
 		break;
 	case 6:
 		switch (sip_lower(*p)) {
-		case 'a': HDR("accept", SIP_HDR_ACCEPT);
-		case 's': HDR("server", SIP_HDR_SERVER);
-		case 'r': HDR("reason", SIP_HDR_REASON);
+		case 'a':
+			HDR("accept", SIP_HDR_ACCEPT);
+		case 's':
+			HDR("server", SIP_HDR_SERVER);
+		case 'r':
+			HDR("reason", SIP_HDR_REASON);
 		}
 		break;
 	case 7:
@@ -155,66 +179,86 @@ enum sip_hdr_id sip_hdr_id(struct pl name)
 			if (sip_ci_eq(p, "contact", 7))
 				return SIP_HDR_CONTACT;
 			HDR("call-id", SIP_HDR_CALL_ID);
-		case 'e': HDR("expires", SIP_HDR_EXPIRES);
-		case 'r': HDR("require", SIP_HDR_REQUIRE);
-		case 's': HDR("subject", SIP_HDR_SUBJECT);
-		case 'p': HDR("privacy", SIP_HDR_PRIVACY);
+		case 'e':
+			HDR("expires", SIP_HDR_EXPIRES);
+		case 'r':
+			HDR("require", SIP_HDR_REQUIRE);
+		case 's':
+			HDR("subject", SIP_HDR_SUBJECT);
+		case 'p':
+			HDR("privacy", SIP_HDR_PRIVACY);
 		}
 		break;
 	case 8:
 		switch (sip_lower(*p)) {
-		case 'r': HDR("refer-to", SIP_HDR_REFER_TO);
+		case 'r':
+			HDR("refer-to", SIP_HDR_REFER_TO);
 		}
 		break;
 	case 9:
 		switch (sip_lower(*p)) {
-		case 's': HDR("supported", SIP_HDR_SUPPORTED);
-		case 't': HDR("timestamp", SIP_HDR_TIMESTAMP);
+		case 's':
+			HDR("supported", SIP_HDR_SUPPORTED);
+		case 't':
+			HDR("timestamp", SIP_HDR_TIMESTAMP);
 		}
 		break;
 	case 10:
 		switch (sip_lower(*p)) {
-		case 'u': HDR("user-agent", SIP_HDR_USER_AGENT);
+		case 'u':
+			HDR("user-agent", SIP_HDR_USER_AGENT);
 		}
 		break;
 	case 11:
 		switch (sip_lower(*p)) {
-		case 'u': HDR("unsupported", SIP_HDR_UNSUPPORTED);
-		case 'm': HDR("min-expires", SIP_HDR_MIN_EXPIRES);
+		case 'u':
+			HDR("unsupported", SIP_HDR_UNSUPPORTED);
+		case 'm':
+			HDR("min-expires", SIP_HDR_MIN_EXPIRES);
 		}
 		break;
 	case 12:
 		switch (sip_lower(*p)) {
-		case 'c': HDR("content-type", SIP_HDR_CONTENT_TYPE);
-		case 'm': HDR("max-forwards", SIP_HDR_MAX_FORWARDS);
-		case 'r': HDR("record-route", SIP_HDR_RECORD_ROUTE);
+		case 'c':
+			HDR("content-type", SIP_HDR_CONTENT_TYPE);
+		case 'm':
+			HDR("max-forwards", SIP_HDR_MAX_FORWARDS);
+		case 'r':
+			HDR("record-route", SIP_HDR_RECORD_ROUTE);
 		}
 		break;
 	case 13:
 		switch (sip_lower(*p)) {
-		case 'a': HDR("authorization", SIP_HDR_AUTHORIZATION);
-		case 'p': HDR("proxy-require", SIP_HDR_PROXY_REQUIRE);
+		case 'a':
+			HDR("authorization", SIP_HDR_AUTHORIZATION);
+		case 'p':
+			HDR("proxy-require", SIP_HDR_PROXY_REQUIRE);
 		}
 		break;
 	case 14:
 		switch (sip_lower(*p)) {
-		case 'c': HDR("content-length", SIP_HDR_CONTENT_LENGTH);
+		case 'c':
+			HDR("content-length", SIP_HDR_CONTENT_LENGTH);
 		}
 		break;
 	case 15:
 		switch (sip_lower(*p)) {
-		case 's': HDR("session-expires", SIP_HDR_SESSION_EXPIRES);
+		case 's':
+			HDR("session-expires", SIP_HDR_SESSION_EXPIRES);
 		}
 		break;
 	case 16:
 		switch (sip_lower(*p)) {
-		case 'w': HDR("www-authenticate", SIP_HDR_WWW_AUTHENTICATE);
-		case 'c': HDR("content-encoding", SIP_HDR_CONTENT_ENCODING);
+		case 'w':
+			HDR("www-authenticate", SIP_HDR_WWW_AUTHENTICATE);
+		case 'c':
+			HDR("content-encoding", SIP_HDR_CONTENT_ENCODING);
 		}
 		break;
 	case 18:
 		switch (sip_lower(*p)) {
-		case 'p': HDR("proxy-authenticate", SIP_HDR_PROXY_AUTHENTICATE);
+		case 'p':
+			HDR("proxy-authenticate", SIP_HDR_PROXY_AUTHENTICATE);
 		}
 		break;
 	case 19:
@@ -270,7 +314,7 @@ bool sip_list_next(struct pl list, struct pl *item)
 }
 
 const struct sip_hdr *sip_msg_hdr(const struct sip_msg *msg, enum sip_hdr_id id,
-				  const struct sip_hdr *prev)
+                                  const struct sip_hdr *prev)
 {
 	size_t i = prev ? (size_t)(prev - msg->hdrs) + 1 : 0;
 
@@ -305,10 +349,7 @@ static void fail(struct sip_msg *m, const char *why)
 		m->error = why;
 }
 
-static bool is_sip20(struct pl v)
-{
-	return v.l == 7 && sip_ci_eq(v.p, "sip/2.0", 7);
-}
+static bool is_sip20(struct pl v) { return v.l == 7 && sip_ci_eq(v.p, "sip/2.0", 7); }
 
 /* "SIP/2.0" passes; another SIP/x.y is a 505; anything else a malformed start line. */
 static void check_version(struct sip_msg *m, struct pl v, const char *malformed)
@@ -463,8 +504,8 @@ static void via_list(struct sip_msg *m, struct pstate *st, struct pl v)
 	}
 }
 
-static void single_addr(struct sip_msg *m, bool *seen, bool *ok, struct sip_addr *a,
-			struct pl v, const char *dup, const char *bad)
+static void single_addr(struct sip_msg *m, bool *seen, bool *ok, struct sip_addr *a, struct pl v,
+                        const char *dup, const char *bad)
 {
 	if (*seen) {
 		fail(m, dup); /* RFC 4475 3.3.8 */
@@ -488,11 +529,10 @@ static void header(struct sip_msg *m, struct pstate *st, const struct sip_hdr *h
 		break;
 	case SIP_HDR_FROM:
 		single_addr(m, &st->seen_from, &st->from_ok, &m->from, v, "Duplicate From",
-			    "Malformed From");
+		            "Malformed From");
 		break;
 	case SIP_HDR_TO:
-		single_addr(m, &st->seen_to, &st->to_ok, &m->to, v, "Duplicate To",
-			    "Malformed To");
+		single_addr(m, &st->seen_to, &st->to_ok, &m->to, v, "Duplicate To", "Malformed To");
 		break;
 	case SIP_HDR_CALL_ID:
 		if (st->seen_callid) {

@@ -11,28 +11,25 @@
 #include "sip/msg.h"
 
 /* One table lookup per byte instead of chains of comparisons: the parser's inner loops. */
-#define CC_TOKEN 0x0001	 /* token: alphanum - . ! % * _ + ` ' ~ */
-#define CC_UNRES 0x0002	 /* unreserved: alphanum mark */
-#define CC_USER 0x0004	 /* user: unreserved and & = + $ , ; ? / (escapes apart) */
-#define CC_PASS 0x0008	 /* password: unreserved and & = + $ , */
-#define CC_PARAM 0x0010	 /* paramchar: unreserved and [ ] / : & + $ */
-#define CC_HNV 0x0020	 /* hname/hvalue: unreserved and [ ] / ? : + $ */
-#define CC_HOST 0x0040	 /* hostname and IPv4: alphanum - . (and _, seen in the wild) */
-#define CC_WORD 0x0080	 /* word (Call-ID): token and ( ) < > : \ " / [ ] ? { } */
-#define CC_WS 0x0100	 /* SP HTAB CR LF: inside a header value CR/LF only occur in a fold */
+#define CC_TOKEN 0x0001 /* token: alphanum - . ! % * _ + ` ' ~ */
+#define CC_UNRES 0x0002 /* unreserved: alphanum mark */
+#define CC_USER 0x0004  /* user: unreserved and & = + $ , ; ? / (escapes apart) */
+#define CC_PASS 0x0008  /* password: unreserved and & = + $ , */
+#define CC_PARAM 0x0010 /* paramchar: unreserved and [ ] / : & + $ */
+#define CC_HNV 0x0020   /* hname/hvalue: unreserved and [ ] / ? : + $ */
+#define CC_HOST 0x0040  /* hostname and IPv4: alphanum - . (and _, seen in the wild) */
+#define CC_WORD 0x0080  /* word (Call-ID): token and ( ) < > : \ " / [ ] ? { } */
+#define CC_WS 0x0100    /* SP HTAB CR LF: inside a header value CR/LF only occur in a fold */
 #define CC_DIGIT 0x0200
 #define CC_HEX 0x0400
 #define CC_ALPHA 0x0800
 #define CC_SCHEME 0x1000 /* scheme: alphanum + - . */
-#define CC_TEL 0x2000	 /* tel: number digits, hex digits, * # + and visual separators */
-#define CC_URIC 0x4000	 /* any RFC 3986 URI character, for schemes we only carry */
+#define CC_TEL 0x2000    /* tel: number digits, hex digits, * # + and visual separators */
+#define CC_URIC 0x4000   /* any RFC 3986 URI character, for schemes we only carry */
 
 extern const uint16_t sip_cc[256];
 
-static inline bool cc_is(char c, uint16_t cls)
-{
-	return (sip_cc[(unsigned char)c] & cls) != 0;
-}
+static inline bool cc_is(char c, uint16_t cls) { return (sip_cc[(unsigned char)c] & cls) != 0; }
 
 static inline const char *sip_skip_ws(const char *p, const char *end)
 {
@@ -48,7 +45,7 @@ static inline const char *sip_scan(const char *p, const char *end, uint16_t cls,
 		if (cc_is(*p, cls)) {
 			p++;
 		} else if (esc && *p == '%' && end - p >= 3 && cc_is(p[1], CC_HEX) &&
-			   cc_is(p[2], CC_HEX)) {
+		           cc_is(p[2], CC_HEX)) {
 			p += 3;
 		} else {
 			break;
@@ -57,10 +54,7 @@ static inline const char *sip_scan(const char *p, const char *end, uint16_t cls,
 	return p;
 }
 
-static inline char sip_lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-}
+static inline char sip_lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
 
 /* Case-insensitive comparison of n bytes with a lower-case literal. */
 static inline bool sip_ci_eq(const char *p, const char *lit, size_t n)
