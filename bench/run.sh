@@ -44,15 +44,18 @@ RATE=${BENCH_RATE:-20000}
 echo "== OPTIONS over UDP: $N requests from sipp at up to $RATE/s"
 before=$(cpu_us "$SOTTO")
 start=$(date +%s.%N)
-(cd "$TMP" && sipp -nostdin -sf "$PWD/tests/integration/scenarios/options.xml" -t u1 \
-	-i 127.0.0.1 -r "$RATE" -l 2000 -m "$N" -timeout 120s 127.0.0.1:"$port" \
-	>"$TMP/sipp.log" 2>&1) || echo "(sipp reported failed calls; see counts)"
+SCEN=$(pwd)/tests/integration/scenarios/options.xml
+(cd "$TMP" && sipp -nostdin -sf "$SCEN" -t u1 -i 127.0.0.1 -p "$((port + 1))" -r "$RATE" \
+	-l 2000 -m "$N" -timeout 120s 127.0.0.1:"$port" >"$TMP/sipp.log" 2>&1) ||
+	echo "(sipp reported failed calls)"
 end=$(date +%s.%N)
 after=$(cpu_us "$SOTTO")
-python3 - "$before" "$after" "$start" "$end" "$N" <<'PY'
+ok=$(grep -E 'Successful call' "$TMP/sipp.log" | tail -1 | awk -F'|' '{print $3}' | tr -d ' ')
+python3 - "$before" "$after" "$start" "$end" "${ok:-0}" <<'PY'
 import sys
 before, after, start, end, n = map(float, sys.argv[1:])
+n = max(n, 1)
 cpu = after - before
-print(f"options_udp requests={int(n)} wall_s={end-start:.2f} rate_per_s={n/(end-start):.0f} "
+print(f"options_udp answered={int(n)} wall_s={end-start:.2f} rate_per_s={n/(end-start):.0f} "
       f"server_cpu_us_per_request={cpu/n:.2f} (target <= 15)")
 PY
