@@ -65,6 +65,9 @@ int media_bridge_set_crypto(struct media_bridge *b, int side, const struct sr_ke
 int media_bridge_set_sending(struct media_bridge *b, int side, bool send);
 /* Echo: what side A sends comes back to side A (the echo test extension); side B is unused. */
 int media_bridge_set_echo(struct media_bridge *b, bool echo);
+/* RTP clock rate of what this side sends (default 8000 Hz: G.711, G.729, and G.722's RTP
+ * clock): used for jitter and to advance timestamps across a stream restart. 0 or EINVAL. */
+int media_bridge_set_clock_rate(struct media_bridge *b, int side, uint32_t hz);
 
 struct media_side_stats {
 	uint64_t packets_in, packets_out, bytes_in, bytes_out;

@@ -1,0 +1,265 @@
+/* media_int.h: private to src/media.
+ *
+ * Ownership. The signalling thread owns struct media, the port pool, the list of bridges and
+ * the "signalling" fields of each bridge. A worker owns the "worker" fields of the bridges it
+ * was handed: sockets (once registered on its loop), SRTP sessions, latching and stream state.
+ * The two talk only through queues (commands down, events up), each a mutex-protected FIFO of
+ * intrusive nodes plus an eventfd. Per-side statistics are atomics with a single writer (the
+ * worker), read by anyone.
+ *
+ * Lifetime of a bridge: media_bridge_alloc binds its four sockets and posts its embedded ADD
+ * command; media_bridge_free marks it dead and posts its embedded REMOVE command; the worker
+ * closes the sockets, wipes the keys and posts the embedded REMOVED event; the signalling
+ * thread then returns the ports to the pool and frees the memory. Events travel in one FIFO,
+ * so nothing for a bridge can follow its REMOVED, and the dead flag drops what precedes it. */
+#ifndef SOTTO_MEDIA_INT_H
+#define SOTTO_MEDIA_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "media/media.h"
+
+enum {
+	MEDIA_BATCH = 32,     /* packets per recvmmsg / sendmmsg */
+	MEDIA_BUFSIZE = 2048, /* one packet buffer, with room for the SRTP overhead */
+	MEDIA_RX_MAX = MEDIA_BUFSIZE - SR_MAX_OVERHEAD,
+	MEDIA_DEFAULT_RATE = 8000,
+};
+
+/* ---- statistics: one writer (the worker), relaxed loads and stores ---- */
+
+struct mstats {
+	_Atomic uint64_t packets_in, packets_out, bytes_in, bytes_out;
+	_Atomic uint64_t auth_failures, replays, dropped, lost;
+	_Atomic uint64_t jitter_us;
+	atomic_bool latched;
+};
+
+/* Single writer: a load and a store, no locked read-modify-write on the hot path. */
+static inline void stat_add(_Atomic uint64_t *a, uint64_t v)
+{
+	atomic_store_explicit(a, atomic_load_explicit(a, memory_order_relaxed) + v,
+			      memory_order_relaxed);
+}
+
+static inline void stat_set(_Atomic uint64_t *a, uint64_t v)
+{
+	atomic_store_explicit(a, v, memory_order_relaxed);
+}
+
+/* ---- RTP stream state (rtp.c) ---- */
+
+/* What arrives from one side: RFC 3550 A.1/A.3/A.8 source state, and the offsets that map it
+ * onto the outgoing stream it feeds. */
+struct rtp_in {
+	bool valid;	    /* a source is being tracked */
+	bool resync;	    /* map the next packet afresh onto the outgoing stream */
+	bool mapped;	    /* seq_delta/ts_delta hold a mapping */
+	bool have_transit;
+	uint32_t ssrc;
+	uint16_t max_seq;
+	uint32_t cycles;   /* sequence wraps << 16 */
+	uint32_t base_seq;
+	uint64_t received;
+	uint64_t lost_before; /* from earlier sources and restarts */
+	uint32_t transit;
+	uint32_t jitter; /* timestamp units << 4 (RFC 3550 A.8) */
+	uint16_t seq_delta;
+	uint32_t ts_delta;
+};
+
+/* What we send toward one side: our own SSRC, sequence and timestamp, whatever comes in. */
+struct rtp_out {
+	uint32_t ssrc;
+	uint16_t seq;	 /* highest sent (the random base - 1 before the first) */
+	uint64_t window; /* bit i set: seq - i was sent; never send a sequence number twice */
+	uint32_t ts;	 /* timestamp of the highest sent (the random base before the first) */
+	uint64_t ts_us;	 /* when that one was sent */
+	bool started;
+};
+
+enum rtp_kind { RTP_INVALID = 0, RTP_PKT, RTP_RTCP };
+
+enum rtp_kind rtp_classify(const uint8_t *p, size_t len, bool rtcp_sock);
+/* Account an RTP packet from a source (loss, jitter; a new SSRC or a sequence jump restarts
+ * the source and asks for a resync). arrival is the arrival time in timestamp units. */
+void rtp_in_update(struct rtp_in *in, const uint8_t *p, uint32_t arrival);
+uint64_t rtp_in_lost(const struct rtp_in *in);
+/* Rewrite SSRC, sequence number and timestamp of p into out. false: a sequence number out
+ * already sent (or too old): drop it. */
+bool rtp_map(struct rtp_in *in, struct rtp_out *out, uint8_t *p, uint64_t now_us, uint32_t rate);
+/* Rewrite a plain RTCP compound relayed into out's stream: sender SSRCs become out->ssrc, the
+ * SR timestamp is mapped like RTP, report blocks about rb_from are made about rb_to. */
+void rtcp_rewrite(uint8_t *p, size_t len, const struct rtp_in *in, const struct rtp_out *out,
+		  uint32_t rb_from, uint32_t rb_to, bool rb_map);
+
+/* ---- commands (signalling -> worker) and events (worker -> signalling) ---- */
+
+enum mcmd_kind {
+	MCMD_ADD,
+	MCMD_REMOVE,
+	MCMD_REMOTE,
+	MCMD_CRYPTO,
+	MCMD_SENDING,
+	MCMD_ECHO,
+	MCMD_RATE,
+};
+
+struct mcmd {
+	struct mcmd *next;
+	enum mcmd_kind kind;
+	bool embedded; /* part of the bridge, never freed on its own */
+	struct media_bridge *b;
+	int side;
+	union {
+		struct {
+			struct sa rtp, rtcp;
+			bool mux;
+		} remote;
+		struct {
+			struct sr_session *rx, *tx;
+		} crypto;
+		bool flag;
+		uint32_t rate;
+	} u;
+};
+
+enum mev_kind { MEV_FIRST, MEV_TIMEOUT, MEV_REMOVED };
+
+struct mev {
+	struct mev *next;
+	struct media_bridge *b;
+	uint8_t kind;
+	uint8_t side;
+	bool queued; /* under the event lock */
+};
+
+/* ---- bridge ---- */
+
+struct msock {
+	struct media_bridge *b;
+	uint8_t side;
+	bool rtcp;
+};
+
+/* One side of a bridge, as its worker sees it. */
+struct mside {
+	int fd_rtp, fd_rtcp;
+	struct msock h_rtp, h_rtcp;
+	struct sa sdp_rtp, sdp_rtcp; /* what signalling said */
+	struct sa rtp, rtcp;	     /* where we send: sdp_* or latched */
+	bool mux;
+	bool configured; /* set_remote seen: until then the side takes nothing */
+	bool latched, rtcp_latched;
+	bool first_sent; /* MEDIA_EV_FIRST_PACKET emitted */
+	bool sending;
+	uint32_t rate;
+	struct sr_session *rx, *tx;
+	struct rtp_in in;   /* from this side's peer */
+	struct rtp_out out; /* toward this side's peer */
+};
+
+struct mworker;
+
+struct media_bridge {
+	/* signalling thread */
+	struct media *m;
+	struct mworker *w;
+	void *owner;
+	struct media_bridge *prev, *next;
+	bool dead;
+	uint16_t port[2];
+	struct sa local_rtp[2], local_rtcp[2];
+	struct mcmd cmd_add, cmd_remove;
+	/* queued by the worker, popped by the signalling thread (under the event lock) */
+	struct mev ev_first[2], ev_timeout, ev_removed;
+	/* shared */
+	struct mstats stats[2];
+	/* worker (handed over with the ADD command) */
+	struct mside side[2];
+	bool echo;
+	bool timed_out;
+	bool released; /* sockets closed, keys wiped */
+	uint64_t last_ms;
+	size_t widx; /* index in the worker's bridge array */
+};
+
+/* ---- worker (worker.c) ---- */
+
+struct mworker {
+	struct media *m;
+	unsigned idx;
+	pthread_t thread;
+	bool started;
+	struct loop *loop;
+	int cmd_fd;
+	pthread_mutex_t lock;
+	struct mcmd *cmd_head, *cmd_tail; /* under lock */
+	atomic_bool pending;		  /* commands queued: run them before any packet */
+	size_t load;			  /* signalling thread: bridges assigned */
+	/* worker thread */
+	struct media_bridge **bridges;
+	size_t nbridges, cap;
+	struct tmr tick;
+	uint32_t tick_ms;
+	struct media_bridge *cur; /* whose socket is being read */
+	bool cur_gone;		  /* ... and a command removed it meanwhile */
+	/* receive batch */
+	struct mmsghdr rmsg[MEDIA_BATCH];
+	struct iovec riov[MEDIA_BATCH];
+	struct sockaddr_storage rfrom[MEDIA_BATCH];
+	/* send batch: packets relayed from the receive buffers, in place */
+	size_t nout;
+	struct mmsghdr omsg[MEDIA_BATCH];
+	struct iovec oiov[MEDIA_BATCH];
+	struct sockaddr_storage oto[MEDIA_BATCH];
+	int ofd[MEDIA_BATCH];
+	struct mstats *ost[MEDIA_BATCH];
+	uint8_t buf[MEDIA_BATCH][MEDIA_BUFSIZE];
+};
+
+int worker_alloc(struct mworker **wp, struct media *m, unsigned idx, uint32_t timeout_ms);
+int worker_start(struct mworker *w);
+/* Stop and join the thread, then run what is still queued on the calling thread. */
+void worker_stop(struct mworker *w);
+void worker_free(struct mworker *w);
+void worker_post(struct mworker *w, struct mcmd *c);
+/* Run one command on the thread that owns w's bridges (frees c unless embedded). */
+void worker_cmd_run(struct mworker *w, struct mcmd *c);
+/* Close the sockets and wipe the keys (idempotent); owner thread only. */
+void bridge_release(struct mworker *w, struct media_bridge *b);
+/* Queue a relayed packet (buffer in w->buf) for sending from fd to dst. */
+void worker_out(struct mworker *w, int fd, const struct sa *dst, uint8_t *pkt, size_t len,
+		struct mstats *st);
+
+/* ---- relay (relay.c): one received packet ---- */
+
+void relay_packet(struct mworker *w, struct media_bridge *b, int x, bool rtcp_sock, uint8_t *pkt,
+		  size_t len, const struct sa *src, uint64_t now_us);
+
+/* ---- media.c ---- */
+
+void media_event_post(struct media *m, struct mev *ev);
+uint32_t media_timeout_ms(const struct media *m);
+
+/* ---- port pool (ports.c): signalling thread ---- */
+
+struct mports {
+	struct sa addr;
+	uint16_t first; /* even port of the first pair */
+	size_t npairs;
+	size_t cursor;
+	uint8_t *used;
+};
+
+int ports_init(struct mports *p, const struct sa *addr, uint16_t port_min, uint16_t port_max);
+void ports_close(struct mports *p);
+/* Bind the next free RTP/RTCP pair (non-blocking, large buffers). 0, ENOSPC, or an errno. */
+int ports_alloc(struct mports *p, int *fd_rtp, int *fd_rtcp, uint16_t *port);
+void ports_release(struct mports *p, uint16_t port);
+
+#endif

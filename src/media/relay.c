@@ -1,0 +1,132 @@
+/* relay: what a worker does with one packet received on a bridge's socket: check it, verify
+ * and decrypt it (SRTP, RFC 3711 3.3), latch the sender's address, account it, rewrite it into
+ * the other side's outgoing stream, encrypt it with that side's key and queue it for sending.
+ *
+ * Source policy (symmetric RTP behind NAT, RFC 4961; without opening a hijack door):
+ * - A side with receive keys (SRTP): a packet counts only once it authenticates, from
+ *   whatever address. The first authenticated packet latches the side's address; a later one
+ *   from another address re-latches (the phone's NAT binding moved: only a key holder can do
+ *   that, and the replay window stops a captured packet from being replayed elsewhere).
+ *   Nothing unauthenticated ever moves the address.
+ * - A plain side: before it has latched, the first valid RTP from any address latches (the SDP
+ *   address is often a private one behind NAT). After that, packets are taken from the
+ *   latched address, or from the address the SDP gave (which re-latches to it); anything else
+ *   is dropped and counted.
+ * - A side takes nothing until its SDP is known (media_bridge_set_remote): till then it is not
+ *   known whether it speaks SRTP, and a packet decided on too early could latch unverified.
+ * RTCP on its own socket latches its own address the same way; RTCP multiplexed on the RTP
+ * socket (RFC 5761) goes with the RTP address. */
+#include <errno.h>
+
+#include "core/log.h"
+#include "media/media_int.h"
+
+static void latch(struct media_bridge *b, int x, bool rtcp_sock, const struct sa *src)
+{
+	struct mside *s = &b->side[x];
+
+	if (log_get_level() <= LOG_DEBUG) {
+		char buf[SA_STRLEN];
+		log_debug("media: side %d %s latched to %s", x, rtcp_sock ? "RTCP" : "RTP",
+			  sa_str(src, buf, sizeof(buf)));
+	}
+	if (rtcp_sock) {
+		s->rtcp = *src;
+		s->rtcp_latched = true;
+		return;
+	}
+	s->rtp = *src;
+	s->latched = true;
+	atomic_store_explicit(&b->stats[x].latched, true, memory_order_relaxed);
+	if (!s->first_sent) {
+		s->first_sent = true;
+		media_event_post(b->m, &b->ev_first[x]);
+	}
+}
+
+void relay_packet(struct mworker *w, struct media_bridge *b, int x, bool rtcp_sock, uint8_t *pkt,
+		  size_t len, const struct sa *src, uint64_t now_us)
+{
+	struct mside *sx = &b->side[x], *sy;
+	struct mstats *st = &b->stats[x];
+	enum rtp_kind kind = rtp_classify(pkt, len, rtcp_sock);
+	bool latched = rtcp_sock ? sx->rtcp_latched : sx->latched;
+	const struct sa *cur = rtcp_sock ? &sx->rtcp : &sx->rtp;
+	const struct sa *dst;
+	size_t wire = len;
+	bool known;
+	int y, fd, err;
+
+	if (kind == RTP_INVALID || !sx->configured) {
+		stat_add(&st->dropped, 1);
+		return;
+	}
+	known = latched && sa_eq(src, cur);
+	if (!known && latched && !sx->rx && !sa_eq(src, rtcp_sock ? &sx->sdp_rtcp : &sx->sdp_rtp)) {
+		stat_add(&st->dropped, 1);
+		return;
+	}
+	if (sx->rx) {
+		err = kind == RTP_PKT ? sr_unprotect(sx->rx, pkt, &len)
+				      : sr_unprotect_rtcp(sx->rx, pkt, &len);
+		if (err) {
+			stat_add(err == EBADMSG	   ? &st->auth_failures
+				 : err == EALREADY ? &st->replays
+						   : &st->dropped,
+				 1);
+			return;
+		}
+	}
+	stat_add(&st->packets_in, 1);
+	stat_add(&st->bytes_in, wire);
+	b->last_ms = now_us / 1000;
+	b->timed_out = false;
+	if (!known)
+		latch(b, x, rtcp_sock, src);
+
+	if (b->echo) {
+		if (x != 0) {
+			stat_add(&st->dropped, 1); /* side B is unused in echo mode */
+			return;
+		}
+		y = 0;
+	} else {
+		y = 1 - x;
+	}
+	sy = &b->side[y];
+	if (kind == RTP_PKT) {
+		rtp_in_update(&sx->in, pkt, (uint32_t)(now_us * sx->rate / 1000000));
+		stat_set(&st->lost, rtp_in_lost(&sx->in));
+		stat_set(&st->jitter_us, (uint64_t)sx->in.jitter * 62500 / sx->rate);
+	}
+	if (!sy->sending)
+		return; /* on hold */
+	if (kind == RTP_PKT || sy->mux) {
+		dst = &sy->rtp;
+		fd = sy->fd_rtp;
+	} else {
+		dst = &sy->rtcp;
+		fd = sy->fd_rtcp;
+	}
+	if (!dst->len) {
+		stat_add(&st->dropped, 1); /* nowhere to send yet */
+		return;
+	}
+	if (kind == RTP_PKT) {
+		if (!rtp_map(&sx->in, &sy->out, pkt, now_us, sx->rate)) {
+			stat_add(&st->dropped, 1); /* duplicate: never repeat a sequence number */
+			return;
+		}
+	} else {
+		rtcp_rewrite(pkt, len, &sx->in, &sy->out, sx->out.ssrc, sy->in.ssrc, sy->in.valid);
+	}
+	if (sy->tx) {
+		err = kind == RTP_PKT ? sr_protect(sy->tx, pkt, &len, MEDIA_BUFSIZE)
+				      : sr_protect_rtcp(sy->tx, pkt, &len, MEDIA_BUFSIZE);
+		if (err) {
+			stat_add(&b->stats[y].dropped, 1);
+			return;
+		}
+	}
+	worker_out(w, fd, dst, pkt, len, &b->stats[y]);
+}

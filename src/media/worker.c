@@ -1,0 +1,468 @@
+/* worker: one relay thread with its own event loop. It owns the bridges it was handed: their
+ * sockets are on its loop, their keys in its memory. The signalling thread talks to it through
+ * a command queue (a mutex-protected FIFO of nodes and an eventfd that wakes the loop);
+ * packets are read and written in batches (recvmmsg / sendmmsg) and relayed in place. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "media/media_int.h"
+
+enum { READ_ROUNDS = 4 };
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* ---- sending ---- */
+
+void worker_out(struct mworker *w, int fd, const struct sa *dst, uint8_t *pkt, size_t len,
+		struct mstats *st)
+{
+	size_t i = w->nout;
+	struct msghdr *h;
+
+	if (i >= MEDIA_BATCH) /* cannot happen: one out per packet in */
+		return;
+	memcpy(&w->oto[i], &dst->u, dst->len);
+	w->oiov[i].iov_base = pkt;
+	w->oiov[i].iov_len = len;
+	h = &w->omsg[i].msg_hdr;
+	memset(h, 0, sizeof(*h));
+	h->msg_name = &w->oto[i];
+	h->msg_namelen = dst->len;
+	h->msg_iov = &w->oiov[i];
+	h->msg_iovlen = 1;
+	w->ofd[i] = fd;
+	w->ost[i] = st;
+	w->nout++;
+}
+
+/* sendmmsg each run of packets leaving through the same socket. */
+static void flush(struct mworker *w)
+{
+	size_t i = 0;
+
+	while (i < w->nout) {
+		size_t end = i + 1;
+
+		while (end < w->nout && w->ofd[end] == w->ofd[i])
+			end++;
+		while (i < end) {
+			int r = sendmmsg(w->ofd[i], &w->omsg[i], (unsigned)(end - i),
+					 MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (r < 0) {
+				if (errno == EINTR)
+					continue;
+				if (errno == EAGAIN || errno == EWOULDBLOCK) {
+					for (; i < end; i++) /* send buffer full: drop the run */
+						stat_add(&w->ost[i]->dropped, 1);
+					break;
+				}
+				stat_add(&w->ost[i]->dropped, 1);
+				i++;
+				continue;
+			}
+			for (int k = 0; k < r; k++, i++) {
+				stat_add(&w->ost[i]->packets_out, 1);
+				stat_add(&w->ost[i]->bytes_out, w->oiov[i].iov_len);
+			}
+		}
+	}
+	w->nout = 0;
+}
+
+/* ---- receiving ---- */
+
+static void run_cmds(struct mworker *w);
+
+static void sock_readable(int fd, unsigned events, void *arg)
+{
+	struct msock *ms = arg;
+	struct media_bridge *b = ms->b;
+	struct mworker *w = b->w;
+	(void)events;
+
+	/* Commands first, whatever order epoll reported things in: keys, addresses or a hold
+	 * set before a packet arrived apply to it. */
+	if (atomic_load_explicit(&w->pending, memory_order_acquire)) {
+		w->cur = b;
+		w->cur_gone = false;
+		run_cmds(w);
+		w->cur = NULL;
+		if (w->cur_gone)
+			return; /* b may be freed already */
+	}
+
+	for (int round = 0; round < READ_ROUNDS; round++) {
+		uint64_t now_us;
+		int n = recvmmsg(fd, w->rmsg, MEDIA_BATCH, MSG_DONTWAIT, NULL);
+
+		if (n <= 0) {
+			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_debug("media: recv: %s", strerror(errno));
+			return;
+		}
+		now_us = mono_us();
+		for (int i = 0; i < n; i++) {
+			struct msghdr *h = &w->rmsg[i].msg_hdr;
+			struct sa src;
+
+			if ((h->msg_flags & MSG_TRUNC) || h->msg_namelen > sizeof(src.u)) {
+				stat_add(&b->stats[ms->side].dropped, 1);
+			} else {
+				memcpy(&src.u, &w->rfrom[i], h->msg_namelen);
+				src.len = h->msg_namelen;
+				relay_packet(w, b, ms->side, ms->rtcp, w->buf[i], w->rmsg[i].msg_len,
+					     &src, now_us);
+			}
+			h->msg_namelen = sizeof(w->rfrom[i]);
+		}
+		flush(w);
+		if (n < MEDIA_BATCH)
+			return;
+	}
+}
+
+/* ---- bridges on this worker ---- */
+
+/* Wipes the keys (sr_session_free does) and forgets the pointer. */
+static void sess_drop(struct sr_session **sp)
+{
+	if (*sp)
+		sr_session_free(*sp);
+	*sp = NULL;
+}
+
+static int track(struct mworker *w, struct media_bridge *b)
+{
+	if (w->nbridges == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 64;
+		struct media_bridge **p = realloc(w->bridges, cap * sizeof(*p));
+
+		if (!p)
+			return ENOMEM;
+		w->bridges = p;
+		w->cap = cap;
+	}
+	b->widx = w->nbridges;
+	w->bridges[w->nbridges++] = b;
+	return 0;
+}
+
+static void untrack(struct mworker *w, struct media_bridge *b)
+{
+	size_t i = b->widx;
+
+	if (i >= w->nbridges || w->bridges[i] != b)
+		return;
+	w->bridges[i] = w->bridges[--w->nbridges];
+	w->bridges[i]->widx = i;
+	b->widx = SIZE_MAX;
+}
+
+static void add(struct mworker *w, struct media_bridge *b)
+{
+	int err = 0;
+
+	b->widx = SIZE_MAX;
+	b->last_ms = clock_mono_ms();
+	for (int s = 0; s < 2 && !err; s++) {
+		struct mside *side = &b->side[s];
+
+		err = loop_fd_listen(w->loop, side->fd_rtp, LOOP_READ, sock_readable,
+				     &side->h_rtp);
+		if (!err)
+			err = loop_fd_listen(w->loop, side->fd_rtcp, LOOP_READ, sock_readable,
+					     &side->h_rtcp);
+	}
+	if (!err)
+		err = track(w, b);
+	if (err)
+		log_err("media: worker %u: cannot take a bridge: %s", w->idx, strerror(err));
+}
+
+void bridge_release(struct mworker *w, struct media_bridge *b)
+{
+	if (b->released)
+		return;
+	b->released = true;
+	untrack(w, b);
+	for (int s = 0; s < 2; s++) {
+		struct mside *side = &b->side[s];
+
+		if (side->fd_rtp >= 0) {
+			loop_fd_remove(w->loop, side->fd_rtp);
+			close(side->fd_rtp);
+			side->fd_rtp = -1;
+		}
+		if (side->fd_rtcp >= 0) {
+			loop_fd_remove(w->loop, side->fd_rtcp);
+			close(side->fd_rtcp);
+			side->fd_rtcp = -1;
+		}
+		sess_drop(&side->rx);
+		sess_drop(&side->tx);
+	}
+}
+
+static void set_remote(struct media_bridge *b, int s, const struct mcmd *c)
+{
+	struct mside *side = &b->side[s];
+	bool moved = !sa_eq(&side->sdp_rtp, &c->u.remote.rtp);
+	bool rtcp_moved = !sa_eq(&side->sdp_rtcp, &c->u.remote.rtcp);
+
+	side->configured = true;
+	side->sdp_rtp = c->u.remote.rtp;
+	side->sdp_rtcp = c->u.remote.rtcp;
+	side->mux = c->u.remote.mux;
+	/* A re-INVITE repeating the same address keeps the latch (the phone may be behind NAT);
+	 * a new address is believed until the phone's own packets say otherwise. */
+	if (moved || !side->latched) {
+		side->rtp = side->sdp_rtp;
+		side->latched = false;
+		atomic_store_explicit(&b->stats[s].latched, false, memory_order_relaxed);
+	}
+	if (rtcp_moved || !side->rtcp_latched) {
+		side->rtcp = side->sdp_rtcp;
+		side->rtcp_latched = false;
+	}
+}
+
+void worker_cmd_run(struct mworker *w, struct mcmd *c)
+{
+	struct media_bridge *b = c->b;
+	struct mside *side = &b->side[c->side];
+
+	switch (c->kind) {
+	case MCMD_ADD:
+		add(w, b);
+		break;
+	case MCMD_REMOVE:
+		if (b == w->cur)
+			w->cur_gone = true;
+		bridge_release(w, b);
+		/* The last touch: from here on the signalling thread may free b (and c in it). */
+		media_event_post(w->m, &b->ev_removed);
+		return;
+	case MCMD_REMOTE:
+		set_remote(b, c->side, c);
+		break;
+	case MCMD_CRYPTO:
+		/* The outgoing stream (SSRC, sequence) is ours and carries on under the new key;
+		 * the old sessions are wiped by sr_session_free. */
+		sess_drop(&side->rx);
+		sess_drop(&side->tx);
+		side->rx = c->u.crypto.rx;
+		side->tx = c->u.crypto.tx;
+		c->u.crypto.rx = c->u.crypto.tx = NULL;
+		break;
+	case MCMD_SENDING:
+		if (c->u.flag && !side->sending) {
+			/* Resuming: continue at +1, the timestamp at the wall clock. */
+			b->side[b->echo ? c->side : 1 - c->side].in.resync = true;
+		}
+		side->sending = c->u.flag;
+		break;
+	case MCMD_ECHO:
+		if (b->echo != c->u.flag) {
+			b->side[0].in.resync = true;
+			b->side[1].in.resync = true;
+		}
+		b->echo = c->u.flag;
+		break;
+	case MCMD_RATE:
+		side->rate = c->u.rate;
+		break;
+	}
+	if (!c->embedded) {
+		if (c->kind == MCMD_CRYPTO) {
+			sess_drop(&c->u.crypto.rx);
+			sess_drop(&c->u.crypto.tx);
+		}
+		free(c);
+	}
+}
+
+static void run_cmds(struct mworker *w)
+{
+	struct mcmd *c;
+
+	pthread_mutex_lock(&w->lock);
+	c = w->cmd_head;
+	w->cmd_head = w->cmd_tail = NULL;
+	atomic_store_explicit(&w->pending, false, memory_order_relaxed);
+	pthread_mutex_unlock(&w->lock);
+	while (c) {
+		struct mcmd *next = c->next;
+
+		worker_cmd_run(w, c);
+		c = next;
+	}
+}
+
+static void cmd_readable(int fd, unsigned events, void *arg)
+{
+	struct mworker *w = arg;
+	uint64_t v;
+	(void)events;
+
+	(void)!read(fd, &v, sizeof(v));
+	run_cmds(w);
+}
+
+void worker_post(struct mworker *w, struct mcmd *c)
+{
+	uint64_t one = 1;
+	bool wake;
+
+	c->next = NULL;
+	pthread_mutex_lock(&w->lock);
+	wake = !w->cmd_head;
+	if (w->cmd_tail)
+		w->cmd_tail->next = c;
+	else
+		w->cmd_head = c;
+	w->cmd_tail = c;
+	atomic_store_explicit(&w->pending, true, memory_order_release);
+	pthread_mutex_unlock(&w->lock);
+	/* An empty queue means the worker has taken everything before: wake it for this one. */
+	if (wake)
+		(void)!write(w->cmd_fd, &one, sizeof(one));
+}
+
+/* ---- timeout ---- */
+
+static void tick(void *arg)
+{
+	struct mworker *w = arg;
+	uint32_t timeout = media_timeout_ms(w->m);
+	uint64_t now = clock_mono_ms();
+
+	for (size_t i = 0; i < w->nbridges; i++) {
+		struct media_bridge *b = w->bridges[i];
+
+		/* Once per silence: a packet re-arms it. */
+		if (!b->timed_out && now - b->last_ms >= timeout) {
+			b->timed_out = true;
+			media_event_post(w->m, &b->ev_timeout);
+		}
+	}
+	tmr_start(loop_timers(w->loop), &w->tick, w->tick_ms, tick, w);
+}
+
+/* ---- thread ---- */
+
+static void *worker_main(void *arg)
+{
+	struct mworker *w = arg;
+	char name[16];
+
+	snprintf(name, sizeof(name), "sotto-media%u", w->idx % 1000);
+	pthread_setname_np(pthread_self(), name);
+	if (w->tick_ms)
+		tmr_start(loop_timers(w->loop), &w->tick, w->tick_ms, tick, w);
+	if (loop_run(w->loop))
+		log_err("media: worker %u: loop failed", w->idx);
+	tmr_cancel(&w->tick);
+	return NULL;
+}
+
+int worker_alloc(struct mworker **wp, struct media *m, unsigned idx, uint32_t timeout_ms)
+{
+	struct mworker *w;
+	int err;
+
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return ENOMEM;
+	w->m = m;
+	w->idx = idx;
+	w->cmd_fd = -1;
+	tmr_init(&w->tick);
+	/* Check often enough that a timeout fires within about a quarter of itself. */
+	if (timeout_ms)
+		w->tick_ms = timeout_ms / 4 < 10 ? 10 : timeout_ms / 4 > 1000 ? 1000 : timeout_ms / 4;
+	err = pthread_mutex_init(&w->lock, NULL);
+	if (err) {
+		free(w);
+		return err;
+	}
+	for (int i = 0; i < MEDIA_BATCH; i++) {
+		struct msghdr *h = &w->rmsg[i].msg_hdr;
+
+		w->riov[i].iov_base = w->buf[i];
+		w->riov[i].iov_len = MEDIA_RX_MAX;
+		h->msg_name = &w->rfrom[i];
+		h->msg_namelen = sizeof(w->rfrom[i]);
+		h->msg_iov = &w->riov[i];
+		h->msg_iovlen = 1;
+	}
+	err = loop_alloc(&w->loop);
+	if (err)
+		goto out;
+	w->cmd_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->cmd_fd < 0) {
+		err = errno;
+		goto out;
+	}
+	err = loop_fd_listen(w->loop, w->cmd_fd, LOOP_READ, cmd_readable, w);
+out:
+	if (err)
+		worker_free(w);
+	else
+		*wp = w;
+	return err;
+}
+
+int worker_start(struct mworker *w)
+{
+	sigset_t all, old;
+	int err;
+
+	/* Signals belong to the signalling thread (signalfd); workers never take them. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&w->thread, NULL, worker_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!err)
+		w->started = true;
+	return err;
+}
+
+void worker_stop(struct mworker *w)
+{
+	if (w->started) {
+		loop_stop(w->loop);
+		pthread_join(w->thread, NULL);
+		w->started = false;
+	}
+	/* The thread is gone: what it left in the queue runs here (frees keys, posts REMOVED). */
+	cmd_readable(w->cmd_fd, 0, w);
+}
+
+void worker_free(struct mworker *w)
+{
+	if (!w)
+		return;
+	if (w->loop) {
+		if (w->cmd_fd >= 0)
+			loop_fd_remove(w->loop, w->cmd_fd);
+		loop_free(w->loop);
+	}
+	if (w->cmd_fd >= 0)
+		close(w->cmd_fd);
+	free(w->bridges);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}
