@@ -71,6 +71,24 @@ static void parse_str(struct sip_msg *m, const char *s)
 		fprintf(stderr, "test message does not parse: %s\n", m->error);
 }
 
+static int nop_send(const struct tp_peer *to, const char *data, size_t len, void *arg)
+{
+	(void)to;
+	(void)data;
+	(void)len;
+	(void)arg;
+	return 0;
+}
+
+static void nop_request(struct sip_strans *st, const struct sip_msg *req,
+			const struct tp_peer *from, void *arg)
+{
+	(void)st;
+	(void)req;
+	(void)from;
+	(void)arg;
+}
+
 /* ---- the request builder --------------------------------------------------------------------- */
 
 static const char *const two_routes[] = {"<sip:192.0.2.50;lr>", "<sip:p2.example.com;lr;ftag=1>"};
@@ -355,6 +373,26 @@ static void uas_dialog_from_invite(void)
 			      "Record-Route: <sip:p2.example.com;lr>\r\n"
 			      "Record-Route: \"Edge\" <sip:192.0.2.60:5070;lr>\r\n"
 			      "Contact: <sip:sotto@198.51.100.1:5060>\r\n"));
+
+	/* RFC 3261 15: the callee can't BYE an early dialog */
+	mbuf_reset(&mb);
+	CHECK_EQ_INT(sip_dialog_request(d, &mb, "BYE", NULL, NULL, PL_NULL, NULL), EPROTO);
+	CHECK_EQ_INT(mb.len, 0);
+	/* answered and acknowledged: confirmed */
+	struct tmr_list tl;
+	struct sip_stack *st = NULL;
+	struct mbuf ok;
+	tmr_list_init(&tl, 0);
+	mbuf_init(&ok);
+	REQUIRE(sip_stack_alloc(&st, &tl, NULL, nop_send, NULL, nop_request, NULL) == 0);
+	REQUIRE(sip_build_response(&ok, req, &from.remote, 200, NULL, "ourtag", NULL, PL_NULL,
+				   NULL) == 0);
+	REQUIRE(sip_dialog_2xx_start(d, st, &tl, NULL, NULL, ok.buf, ok.len, NULL, NULL) == 0);
+	CHECK(sip_dialog_state(d) == SIP_DIALOG_CONFIRMED);
+	CHECK(sip_dialog_ack_received(d, NULL));
+	sip_stack_free(st);
+	tmr_list_close(&tl);
+	mbuf_free(&ok);
 
 	/* BYE: to the remote target through the route set (loose routing) */
 	mbuf_reset(&mb);
@@ -855,15 +893,6 @@ static int cap_send(const struct tp_peer *to, const char *data, size_t len, void
 	return 0;
 }
 
-static void on_request(struct sip_strans *st, const struct sip_msg *req, const struct tp_peer *from,
-		       void *arg)
-{
-	(void)st;
-	(void)req;
-	(void)from;
-	(void)arg;
-}
-
 static void on_no_ack(struct sip_dialog *d, void *arg)
 {
 	(void)arg;
@@ -888,7 +917,7 @@ static void fx_setup(void)
 {
 	memset(&fx, 0, sizeof(fx));
 	tmr_list_init(&fx.tl, 0);
-	sip_stack_alloc(&fx.s, &fx.tl, NULL, cap_send, NULL, on_request, NULL);
+	sip_stack_alloc(&fx.s, &fx.tl, NULL, cap_send, NULL, nop_request, NULL);
 }
 
 static void fx_teardown(void)

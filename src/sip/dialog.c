@@ -141,19 +141,17 @@ static int routes_load(const struct sip_msg *m, bool reverse, char **out, size_t
 {
 	struct pl v[SIP_DIALOG_MAX_ROUTE];
 	const struct sip_hdr *h = NULL;
-	struct sip_addr a;
 	size_t n = 0;
 
 	while ((h = sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, h))) {
 		struct pl item = PL_NULL;
 		while (sip_list_next(h->value, &item)) {
-			item = pl_trim(item);
-			if (n == SIP_DIALOG_MAX_ROUTE || sip_addr_parse(&a, item) || a.star ||
-			    !pl_chr(item, '<'))
+			if (n == SIP_DIALOG_MAX_ROUTE)
 				return EPROTO;
-			v[n++] = item;
+			v[n++] = pl_trim(item);
 		}
 	}
+	/* each copy must be a name-addr the builder accepts: checked once, here */
 	for (size_t i = 0; i < n; i++) {
 		out[i] = dup_unfolded(v[reverse ? n - 1 - i : i]);
 		if (!out[i] || !sip_request_route_ok(out[i])) {
@@ -320,16 +318,10 @@ void sip_dialog_free(struct sip_dialog *d)
 	if (d->has_fixed)
 		peer_release(&d->fixed);
 	routes_free(d->route, &d->nroute);
-	free(d->call_id);
-	free(d->local_tag);
-	free(d->remote_tag);
-	free(d->local_uri);
-	free(d->local_dn);
-	free(d->remote_uri);
-	free(d->remote_dn);
-	free(d->target);
-	free(d->contact);
-	free(d->sent_by);
+	char *strs[] = {d->call_id,  d->local_tag, d->remote_tag, d->local_uri, d->local_dn,
+			d->remote_uri, d->remote_dn, d->target,	    d->contact,	  d->sent_by};
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		free(strs[i]);
 	free(d);
 }
 
@@ -546,43 +538,36 @@ fail:
 int sip_dialog_uac_fork(struct sip_dialog **dp, const struct sip_dialog *d,
 			const struct sip_msg *resp)
 {
-	struct sip_dialog *f;
-	int err = 0;
+	struct sip_dialog_uac_spec spec;
+	struct sip_dialog *f = NULL;
+	int err;
 
 	if (!dp || !d || !resp || !d->uac)
 		return EINVAL;
 	if (!resp->to.tag.l)
 		return EPROTO;
-	f = dialog_new();
-	if (!f)
-		return ENOMEM;
-	f->uac = true;
-	f->secure = d->secure;
-	f->state = SIP_DIALOG_INIT;
-	f->call_id = strdup(d->call_id);
-	f->local_tag = strdup(d->local_tag);
-	f->remote_tag = strdup("");
-	f->local_uri = strdup(d->local_uri);
-	f->local_dn = strdup(d->local_dn);
-	f->remote_uri = strdup(d->remote_uri);
-	f->remote_dn = strdup(d->remote_dn);
-	f->target = strdup(d->target);
-	f->contact = strdup(d->contact);
-	f->sent_by = strdup(d->sent_by);
-	if (!f->call_id || !f->local_tag || !f->remote_tag || !f->local_uri || !f->local_dn ||
-	    !f->remote_uri || !f->remote_dn || !f->target || !f->contact || !f->sent_by)
-		err = ENOMEM;
-	/* the fork answered the same INVITE: its next request follows that INVITE's CSeq */
+	/* the same local side (Call-ID, tag, URIs) as the dialog whose INVITE forked */
+	memset(&spec, 0, sizeof(spec));
+	spec.local_uri = d->local_uri;
+	spec.local_display = d->local_dn;
+	spec.remote_uri = d->remote_uri;
+	spec.remote_display = d->remote_dn;
+	spec.target = d->target;
+	spec.local_contact = d->contact;
+	spec.peer = d->has_fixed ? &d->fixed : &d->origin;
+	spec.secure = d->secure;
+	spec.call_id = d->call_id;
+	err = sip_dialog_uac_alloc(&f, &spec);
+	if (err)
+		return err;
+	err = set_str(&f->local_tag, strdup(d->local_tag));
+	if (!err && !d->has_fixed)
+		err = sip_dialog_set_peer(f, NULL);
+	/* the fork answered that INVITE: its next request follows the INVITE's CSeq */
 	f->invite_cseq = d->invite_cseq;
 	f->next_cseq = d->invite_cseq + 1;
 	if (!err)
-		err = peer_copy(&f->origin, &d->origin);
-	if (!err && d->has_fixed)
-		err = sip_dialog_set_peer(f, &d->fixed);
-	if (!err) {
-		update_next(f);
 		err = sip_dialog_uac_confirm(f, resp);
-	}
 	if (err)
 		sip_dialog_free(f);
 	else
@@ -592,51 +577,22 @@ int sip_dialog_uac_fork(struct sip_dialog **dp, const struct sip_dialog *d,
 
 /* ---- requests within the dialog -------------------------------------------------------------- */
 
-static bool route_is_strict(const char *route)
-{
-	struct sip_addr a;
-	return !sip_addr_parse(&a, pl_from(route, strlen(route))) && !a.uri.lr;
-}
-
 static int build(struct sip_dialog *d, struct mbuf *mb, const char *method, uint32_t cseq,
 		 const char *extra_hdrs, const char *content_type, struct pl body)
 {
-	const char *routes[SIP_DIALOG_MAX_ROUTE + 1];
-	struct sip_request_spec spec;
 	const struct sa *local = &d->next.local;
-	char *ruri = NULL, *last = NULL;
-	size_t nr = 0;
-	int err;
+	struct sip_request_spec spec;
 
+	/* RFC 3261 12.2.1.1: Request-URI the remote target, the route set as Route headers (the
+	 * builder handles a strict router), To the remote URI and tag, From ours */
 	memset(&spec, 0, sizeof(spec));
-	spec.ruri = d->target;
-	if (d->nroute && route_is_strict(d->route[0])) {
-		/* RFC 3261 12.2.1.1: a strict router first in the route set gets the request with
-		 * its URI as Request-URI; the remote target travels as the last Route */
-		struct sip_addr a;
-		size_t n = strlen(d->target) + 3;
-		sip_addr_parse(&a, pl_from(d->route[0], strlen(d->route[0])));
-		ruri = dup_unfolded(a.uri_raw);
-		last = malloc(n);
-		if (!ruri || !last) {
-			err = ENOMEM;
-			goto out;
-		}
-		snprintf(last, n, "<%s>", d->target);
-		for (size_t i = 1; i < d->nroute; i++)
-			routes[nr++] = d->route[i];
-		routes[nr++] = last;
-		spec.ruri = ruri;
-	} else {
-		for (size_t i = 0; i < d->nroute; i++)
-			routes[nr++] = d->route[i];
-	}
 	spec.method = method;
+	spec.ruri = d->target;
 	spec.peer = &d->next;
 	if (!local->len || sa_is_any(local) || !sa_port(local))
 		spec.sent_by = d->sent_by;
-	spec.route = routes;
-	spec.nroute = nr;
+	spec.route = (const char *const *)d->route;
+	spec.nroute = d->nroute;
 	spec.from_display = d->local_dn;
 	spec.from_uri = d->local_uri;
 	spec.from_tag = d->local_tag;
@@ -652,11 +608,7 @@ static int build(struct sip_dialog *d, struct mbuf *mb, const char *method, uint
 	spec.extra_hdrs = extra_hdrs;
 	spec.content_type = content_type;
 	spec.body = body;
-	err = sip_build_request(mb, &spec);
-out:
-	free(ruri);
-	free(last);
-	return err;
+	return sip_build_request(mb, &spec);
 }
 
 int sip_dialog_request(struct sip_dialog *d, struct mbuf *mb, const char *method,
@@ -671,7 +623,10 @@ int sip_dialog_request(struct sip_dialog *d, struct mbuf *mb, const char *method
 	invite = strcmp(method, "INVITE") == 0;
 	if (d->state == SIP_DIALOG_INIT && !invite)
 		return EPROTO;
-	/* RFC 3261 15: the callee must not send BYE before the ACK for its 2xx (or the timeout) */
+	/* RFC 3261 15: the callee never sends BYE on an early dialog (it rejects the INVITE), nor
+	 * before the ACK for its 2xx has come (or the wait for it ended) */
+	if (!strcmp(method, "BYE") && !d->uac && d->state == SIP_DIALOG_EARLY)
+		return EPROTO;
 	if (!strcmp(method, "BYE") && d->ok.data)
 		return EAGAIN;
 	if (d->next_cseq >= 0x80000000u)

@@ -125,8 +125,9 @@ void sip_dialog_free(struct sip_dialog *d);
  * becomes the Request-URI and the remote target the last Route. extra_hdrs: NULL or lines
  * ending in CRLF; body may be PL_NULL. *cseq (may be NULL) gets the CSeq used.
  * EINVAL: bad arguments, ACK or CANCEL (use sip_dialog_ack; CANCEL is sip_ctrans_cancel).
- * EPROTO: only INVITE before the UAC dialog exists. EAGAIN: BYE while our 2xx awaits its ACK
- * (RFC 3261 15: wait for the ACK or on_no_ack). ERANGE: CSeq space used up. ENOMEM. */
+ * EPROTO: only INVITE before the UAC dialog exists; no BYE on an early UAS dialog (RFC 3261
+ * 15: answer the INVITE with a final response instead). EAGAIN: BYE while our 2xx awaits its
+ * ACK (RFC 3261 15: wait for the ACK or on_no_ack). ERANGE: CSeq space used up. ENOMEM. */
 int sip_dialog_request(struct sip_dialog *d, struct mbuf *mb, const char *method,
 		       const char *extra_hdrs, const char *content_type, struct pl body,
 		       uint32_t *cseq);

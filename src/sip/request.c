@@ -232,6 +232,8 @@ static int check_spec(const struct sip_request_spec *s)
 
 int sip_build_request(struct mbuf *mb, const struct sip_request_spec *spec)
 {
+	struct pl first = PL_NULL;
+	bool strict = false;
 	char branch[48];
 	int err;
 
@@ -248,7 +250,19 @@ int sip_build_request(struct mbuf *mb, const struct sip_request_spec *spec)
 			return err;
 	}
 
-	mbuf_printf(mb, "%s %s SIP/2.0\r\n", spec->method, spec->ruri);
+	/* RFC 3261 12.2.1.1 (8.1.2 for a preloaded route set): a strict router first in the route
+	 * set (no ;lr) gets the request with its URI as Request-URI, and the Request-URI we meant
+	 * travels as the last Route */
+	if (spec->nroute) {
+		struct sip_addr a;
+		sip_addr_parse(&a, pl_from(spec->route[0], strlen(spec->route[0])));
+		strict = !a.uri.lr;
+		first = a.uri_raw;
+	}
+	if (strict)
+		mbuf_printf(mb, "%s %.*s SIP/2.0\r\n", spec->method, PL_ARG(first));
+	else
+		mbuf_printf(mb, "%s %s SIP/2.0\r\n", spec->method, spec->ruri);
 
 	/* RFC 3261 8.1.1.7 and RFC 3581: a fresh branch, and rport so a response finds its way
 	 * back through a NAT to the port we sent from */
@@ -258,8 +272,10 @@ int sip_build_request(struct mbuf *mb, const struct sip_request_spec *spec)
 	mbuf_printf(mb, "Max-Forwards: %u\r\n", spec->max_forwards ? spec->max_forwards : 70);
 
 	/* RFC 3261 12.2.1.1: the route set, in order, as Route values */
-	for (size_t i = 0; i < spec->nroute; i++)
+	for (size_t i = strict ? 1 : 0; i < spec->nroute; i++)
 		mbuf_printf(mb, "Route: %s\r\n", spec->route[i]);
+	if (strict)
+		mbuf_printf(mb, "Route: <%s>\r\n", spec->ruri);
 
 	mbuf_write_str(mb, "From: ");
 	write_display(mb, spec->from_display);

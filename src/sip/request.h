@@ -25,7 +25,9 @@ struct sip_request_spec {
 	 * Without it and without a usable peer->local, the host:port of contact is used. */
 	const char *sent_by;
 	const char *branch; /* optional: a fresh sip_random_branch when NULL */
-	/* Route header values in order, each a name-addr with optional params ("<sip:p;lr>"). */
+	/* Route header values in order, each a name-addr with optional params ("<sip:p;lr>").
+	 * A strict router first (no ;lr) is handled as RFC 3261 12.2.1.1 says: its URI becomes
+	 * the Request-URI and ruri the last Route. */
 	const char *const *route;
 	size_t nroute;
 	const char *from_display; /* optional, any text: control bytes dropped, '"' '\' escaped */
