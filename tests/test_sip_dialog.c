@@ -81,7 +81,7 @@ static int nop_send(const struct tp_peer *to, const char *data, size_t len, void
 }
 
 static void nop_request(struct sip_strans *st, const struct sip_msg *req,
-			const struct tp_peer *from, void *arg)
+                        const struct tp_peer *from, void *arg)
 {
 	(void)st;
 	(void)req;
@@ -326,18 +326,18 @@ static void request_display_injection(void)
 /* ---- UAS dialogs ----------------------------------------------------------------------------- */
 
 static const char *invite_a =
-	"INVITE sip:1002@198.51.100.1 SIP/2.0\r\n"
-	"Via: SIP/2.0/UDP 192.0.2.50:5060;branch=z9hG4bKp1;rport\r\n"
-	"Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKa1\r\n"
-	"Record-Route: <sip:192.0.2.50;lr;r=1>\r\n"
-	"Record-Route: <sip:p2.example.com;lr>, \"Edge\" <sip:192.0.2.60:5070;lr>\r\n"
-	"Max-Forwards: 69\r\n"
-	"From: \"Alice \\\"A\\\" Liddell\" <sip:1001@example.com>;tag=atag\r\n"
-	"To: Bob <sip:1002@example.com>\r\n"
-	"Call-ID: call-a@192.0.2.10\r\n"
-	"CSeq: 10 INVITE\r\n"
-	"Contact: <sip:1001@192.0.2.10:5060;ob>\r\n"
-	"Content-Length: 0\r\n\r\n";
+    "INVITE sip:1002@198.51.100.1 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 192.0.2.50:5060;branch=z9hG4bKp1;rport\r\n"
+    "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKa1\r\n"
+    "Record-Route: <sip:192.0.2.50;lr;r=1>\r\n"
+    "Record-Route: <sip:p2.example.com;lr>, \"Edge\" <sip:192.0.2.60:5070;lr>\r\n"
+    "Max-Forwards: 69\r\n"
+    "From: \"Alice \\\"A\\\" Liddell\" <sip:1001@example.com>;tag=atag\r\n"
+    "To: Bob <sip:1002@example.com>\r\n"
+    "Call-ID: call-a@192.0.2.10\r\n"
+    "CSeq: 10 INVITE\r\n"
+    "Contact: <sip:1001@192.0.2.10:5060;ob>\r\n"
+    "Content-Length: 0\r\n\r\n";
 
 static void uas_dialog_from_invite(void)
 {
@@ -370,9 +370,9 @@ static void uas_dialog_from_invite(void)
 	/* the headers of our 1xx/2xx: Record-Route copies in order, then our Contact */
 	REQUIRE(sip_dialog_reply_hdrs(d, &mb, req) == 0);
 	CHECK(!strcmp(mb.buf, "Record-Route: <sip:192.0.2.50;lr;r=1>\r\n"
-			      "Record-Route: <sip:p2.example.com;lr>\r\n"
-			      "Record-Route: \"Edge\" <sip:192.0.2.60:5070;lr>\r\n"
-			      "Contact: <sip:sotto@198.51.100.1:5060>\r\n"));
+	                      "Record-Route: <sip:p2.example.com;lr>\r\n"
+	                      "Record-Route: \"Edge\" <sip:192.0.2.60:5070;lr>\r\n"
+	                      "Contact: <sip:sotto@198.51.100.1:5060>\r\n"));
 
 	/* RFC 3261 15: the callee can't BYE an early dialog */
 	mbuf_reset(&mb);
@@ -386,7 +386,7 @@ static void uas_dialog_from_invite(void)
 	mbuf_init(&ok);
 	REQUIRE(sip_stack_alloc(&st, &tl, NULL, nop_send, NULL, nop_request, NULL) == 0);
 	REQUIRE(sip_build_response(&ok, req, &from.remote, 200, NULL, "ourtag", NULL, PL_NULL,
-				   NULL) == 0);
+	                           NULL) == 0);
 	REQUIRE(sip_dialog_2xx_start(d, st, &tl, NULL, NULL, ok.buf, ok.len, NULL, NULL) == 0);
 	CHECK(sip_dialog_state(d) == SIP_DIALOG_CONFIRMED);
 	CHECK(sip_dialog_ack_received(d, NULL));
@@ -426,7 +426,7 @@ static void uas_dialog_from_invite(void)
 	uint32_t cseq2 = 0;
 	mbuf_reset(&mb);
 	REQUIRE(sip_dialog_request(d, &mb, "INVITE", NULL, "application/sdp", PL("v=0\r\n"),
-				   &cseq2) == 0);
+	                           &cseq2) == 0);
 	CHECK_EQ_INT(cseq2, cseq + 1);
 	REQUIRE(parse_mb());
 	REQUIRE(sip_addr_parse(&a, hdr_value(&pm, SIP_HDR_CONTACT, 0)) == 0);
@@ -448,16 +448,16 @@ static void uas_dialog_rejects(void)
 
 	/* no Contact */
 	parse_str(req, "INVITE sip:1002@198.51.100.1 SIP/2.0\r\n"
-		       "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKa\r\n"
-		       "From: <sip:1001@example.com>;tag=a\r\nTo: <sip:1002@example.com>\r\n"
-		       "Call-ID: c1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+	               "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKa\r\n"
+	               "From: <sip:1001@example.com>;tag=a\r\nTo: <sip:1002@example.com>\r\n"
+	               "Call-ID: c1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
 	CHECK_EQ_INT(sip_dialog_uas_alloc(&d, req, &from, "sip:s@198.51.100.1", NULL), EPROTO);
 	/* a To tag: in-dialog */
 	parse_str(req, "INVITE sip:1002@198.51.100.1 SIP/2.0\r\n"
-		       "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKa\r\n"
-		       "From: <sip:1001@example.com>;tag=a\r\nTo: <sip:1002@example.com>;tag=xy\r\n"
-		       "Call-ID: c1\r\nCSeq: 1 INVITE\r\nContact: <sip:1001@192.0.2.10>\r\n"
-		       "Content-Length: 0\r\n\r\n");
+	               "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKa\r\n"
+	               "From: <sip:1001@example.com>;tag=a\r\nTo: <sip:1002@example.com>;tag=xy\r\n"
+	               "Call-ID: c1\r\nCSeq: 1 INVITE\r\nContact: <sip:1001@192.0.2.10>\r\n"
+	               "Content-Length: 0\r\n\r\n");
 	CHECK_EQ_INT(sip_dialog_uas_alloc(&d, req, &from, "sip:s@198.51.100.1", NULL), EPROTO);
 	/* not an INVITE; bad contact or tag of ours */
 	parse_str(req, invite_a);
@@ -481,11 +481,12 @@ static void uas_secure_dialog(void)
 	struct tp_peer from = peer(TP_TLS, "198.51.100.1:5061", "192.0.2.10:40000");
 	struct sip_msg *req = calloc(1, sizeof(*req));
 	struct sip_dialog *d = NULL;
-	const char *fmt = "INVITE sips:1002@198.51.100.1 SIP/2.0\r\n"
-			  "Via: SIP/2.0/TLS 192.0.2.10:40000;branch=z9hG4bKs;rport\r\n"
-			  "From: <sips:1001@example.com>;tag=s1\r\nTo: <sips:1002@example.com>\r\n"
-			  "Call-ID: sec1\r\nCSeq: 5 INVITE\r\nContact: <%s:1001@192.0.2.10:40000>\r\n"
-			  "Content-Length: 0\r\n\r\n";
+	const char *fmt =
+	    "INVITE sips:1002@198.51.100.1 SIP/2.0\r\n"
+	    "Via: SIP/2.0/TLS 192.0.2.10:40000;branch=z9hG4bKs;rport\r\n"
+	    "From: <sips:1001@example.com>;tag=s1\r\nTo: <sips:1002@example.com>\r\n"
+	    "Call-ID: sec1\r\nCSeq: 5 INVITE\r\nContact: <%s:1001@192.0.2.10:40000>\r\n"
+	    "Content-Length: 0\r\n\r\n";
 	char buf[1024];
 
 	mbuf_init(&mb);
@@ -536,20 +537,20 @@ static struct sip_dialog *uac_new(const struct tp_peer *p)
 
 /* A response to the INVITE in pm (as our UAC sent it), with To tag and extra lines. */
 static void make_response(char *buf, size_t size, struct sip_msg *resp, const struct sip_msg *inv,
-			  unsigned code, const char *to_tag, const char *extra)
+                          unsigned code, const char *to_tag, const char *extra)
 {
 	snprintf(buf, size,
-		 "SIP/2.0 %u X\r\n"
-		 "Via: SIP/2.0/UDP %.*s:%u;branch=%.*s;rport=5060\r\n"
-		 "%s"
-		 "From: <%.*s>;tag=%.*s\r\n"
-		 "To: <%.*s>%s%s\r\n"
-		 "Call-ID: %.*s\r\n"
-		 "CSeq: %u INVITE\r\n"
-		 "Content-Length: 0\r\n\r\n",
-		 code, PL_ARG(inv->via.host), inv->via.port, PL_ARG(inv->via.branch), extra,
-		 PL_ARG(inv->from.uri_raw), PL_ARG(inv->from.tag), PL_ARG(inv->to.uri_raw),
-		 to_tag ? ";tag=" : "", to_tag ? to_tag : "", PL_ARG(inv->call_id), inv->cseq);
+	         "SIP/2.0 %u X\r\n"
+	         "Via: SIP/2.0/UDP %.*s:%u;branch=%.*s;rport=5060\r\n"
+	         "%s"
+	         "From: <%.*s>;tag=%.*s\r\n"
+	         "To: <%.*s>%s%s\r\n"
+	         "Call-ID: %.*s\r\n"
+	         "CSeq: %u INVITE\r\n"
+	         "Content-Length: 0\r\n\r\n",
+	         code, PL_ARG(inv->via.host), inv->via.port, PL_ARG(inv->via.branch), extra,
+	         PL_ARG(inv->from.uri_raw), PL_ARG(inv->from.tag), PL_ARG(inv->to.uri_raw),
+	         to_tag ? ";tag=" : "", to_tag ? to_tag : "", PL_ARG(inv->call_id), inv->cseq);
 	parse_str(resp, buf);
 }
 
@@ -572,7 +573,7 @@ static void uac_dialog_confirm_ack_bye(void)
 	CHECK_EQ_INT(sip_dialog_request(d, &mb, "BYE", NULL, NULL, PL_NULL, NULL), EPROTO);
 	CHECK_EQ_INT(sip_dialog_ack(d, &mb, 0, NULL, NULL, PL_NULL), EPROTO);
 	REQUIRE(sip_dialog_request(d, &mb, "INVITE", NULL, "application/sdp", PL("v=0\r\n"),
-				   &icseq) == 0);
+	                           &icseq) == 0);
 	snprintf(invbuf, sizeof(invbuf), "%s", mb.buf);
 	parse_str(inv, invbuf);
 	CHECK_PL(inv->ruri_raw, "sip:1002@192.0.2.20:5062");
@@ -581,24 +582,24 @@ static void uac_dialog_confirm_ack_bye(void)
 	CHECK_EQ_INT(inv->cseq, icseq);
 	CHECK(!sip_msg_hdr(inv, SIP_HDR_ROUTE, NULL));
 	/* the spec's peer is fixed: the NAT binding, not the Contact's private address */
-	CHECK(sip_dialog_peer(d)->remote.len &&
-	      sa_port(&sip_dialog_peer(d)->remote) == 40000);
+	CHECK(sip_dialog_peer(d)->remote.len && sa_port(&sip_dialog_peer(d)->remote) == 40000);
 
 	/* 100 without tag: nothing learned; 180 with tag: early */
 	make_response(rbuf, sizeof(rbuf), resp, inv, 100, NULL, "");
 	CHECK(sip_dialog_match_response(d, resp));
 	CHECK(sip_dialog_uac_confirm(d, resp) == 0);
 	CHECK(sip_dialog_state(d) == SIP_DIALOG_INIT);
-	make_response(rbuf, sizeof(rbuf), resp, inv, 180, "btag",
-		      "Record-Route: <sip:192.0.2.61;lr>\r\nContact: <sip:1002@192.0.2.20:5062>\r\n");
+	make_response(
+	    rbuf, sizeof(rbuf), resp, inv, 180, "btag",
+	    "Record-Route: <sip:192.0.2.61;lr>\r\nContact: <sip:1002@192.0.2.20:5062>\r\n");
 	CHECK(sip_dialog_uac_confirm(d, resp) == 0);
 	CHECK(sip_dialog_state(d) == SIP_DIALOG_EARLY);
 	CHECK(!strcmp(sip_dialog_remote_tag(d), "btag"));
 
 	/* 200 with two Record-Routes: confirmed, route set reversed (RFC 3261 12.1.2) */
 	make_response(rbuf, sizeof(rbuf), resp, inv, 200, "btag",
-		      "Record-Route: <sip:192.0.2.61;lr>, <sip:p2.example.com;lr>\r\n"
-		      "Contact: <sip:1002@192.0.2.21:5064;transport=udp>\r\n");
+	              "Record-Route: <sip:192.0.2.61;lr>, <sip:p2.example.com;lr>\r\n"
+	              "Contact: <sip:1002@192.0.2.21:5064;transport=udp>\r\n");
 	REQUIRE(sip_dialog_uac_confirm(d, resp) == 0);
 	CHECK(sip_dialog_state(d) == SIP_DIALOG_CONFIRMED);
 	REQUIRE(sip_dialog_route_count(d) == 2);
@@ -629,7 +630,7 @@ static void uac_dialog_confirm_ack_bye(void)
 	/* BYE: CSeq + 1 */
 	mbuf_reset(&mb);
 	REQUIRE(sip_dialog_request(d, &mb, "BYE", "Reason: Q.850;cause=16\r\n", NULL, PL_NULL,
-				   NULL) == 0);
+	                           NULL) == 0);
 	REQUIRE(parse_mb());
 	CHECK_EQ_INT(pm.cseq, icseq + 1);
 	CHECK(pm.cseq_mid == SIP_BYE);
@@ -641,7 +642,7 @@ static void uac_dialog_confirm_ack_bye(void)
 	CHECK(sip_dialog_uac_confirm(d, resp) == 0);
 	/* a 200 from another fork: its own dialog, to ACK and BYE */
 	make_response(rbuf, sizeof(rbuf), resp, inv, 200, "forktag",
-		      "Contact: <sip:1002@192.0.2.22>\r\n");
+	              "Contact: <sip:1002@192.0.2.22>\r\n");
 	CHECK_EQ_INT(sip_dialog_uac_confirm(d, resp), EEXIST);
 	REQUIRE(sip_dialog_uac_fork(&f, d, resp) == 0);
 	CHECK(sip_dialog_state(f) == SIP_DIALOG_CONFIRMED);
@@ -699,13 +700,13 @@ static void uac_confirm_rejects(void)
 	/* the answer to an INVITE re-sent since (after a 407, say) */
 	mbuf_reset(&mb);
 	REQUIRE(sip_dialog_request(d, &mb, "INVITE", "Proxy-Authorization: Digest x=1\r\n", NULL,
-				   PL_NULL, NULL) == 0);
+	                           PL_NULL, NULL) == 0);
 	make_response(rbuf, sizeof(rbuf), resp, inv, 200, "btag", "");
 	CHECK_EQ_INT(sip_dialog_uac_confirm(d, resp), EPROTO);
 	/* malformed Record-Route */
 	REQUIRE(parse_mb());
 	make_response(rbuf, sizeof(rbuf), resp, &pm, 200, "btag",
-		      "Record-Route: sip:noangle;lr\r\n");
+	              "Record-Route: sip:noangle;lr\r\n");
 	CHECK_EQ_INT(sip_dialog_uac_confirm(d, resp), EPROTO);
 	CHECK(sip_dialog_state(d) == SIP_DIALOG_INIT);
 	CHECK_EQ_INT(sip_dialog_uac_confirm(NULL, resp), EINVAL);
@@ -729,8 +730,8 @@ static void uac_strict_route(void)
 	snprintf(invbuf, sizeof(invbuf), "%s", mb.buf);
 	parse_str(inv, invbuf);
 	make_response(rbuf, sizeof(rbuf), resp, inv, 200, "btag",
-		      "Record-Route: <sip:192.0.2.62;lr>\r\nRecord-Route: <sip:192.0.2.63>\r\n"
-		      "Contact: <sip:1002@192.0.2.20:5062>\r\n");
+	              "Record-Route: <sip:192.0.2.62;lr>\r\nRecord-Route: <sip:192.0.2.63>\r\n"
+	              "Contact: <sip:1002@192.0.2.20:5062>\r\n");
 	REQUIRE(sip_dialog_uac_confirm(d, resp) == 0);
 	mbuf_reset(&mb);
 	REQUIRE(sip_dialog_request(d, &mb, "BYE", NULL, NULL, PL_NULL, NULL) == 0);
@@ -748,16 +749,16 @@ static void uac_strict_route(void)
 /* ---- incoming requests ----------------------------------------------------------------------- */
 
 static void in_dialog_request(struct sip_msg *m, char *buf, size_t size, const char *method,
-			      const char *call_id, const char *from_tag, const char *to_tag,
-			      unsigned cseq, const char *extra)
+                              const char *call_id, const char *from_tag, const char *to_tag,
+                              unsigned cseq, const char *extra)
 {
 	snprintf(buf, size,
-		 "%s sip:sotto@198.51.100.1:5060 SIP/2.0\r\n"
-		 "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK%s%u\r\n"
-		 "From: <sip:1001@example.com>;tag=%s\r\n"
-		 "To: <sip:1002@example.com>;tag=%s\r\n"
-		 "Call-ID: %s\r\nCSeq: %u %s\r\n%sContent-Length: 0\r\n\r\n",
-		 method, method, cseq, from_tag, to_tag, call_id, cseq, method, extra);
+	         "%s sip:sotto@198.51.100.1:5060 SIP/2.0\r\n"
+	         "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK%s%u\r\n"
+	         "From: <sip:1001@example.com>;tag=%s\r\n"
+	         "To: <sip:1002@example.com>;tag=%s\r\n"
+	         "Call-ID: %s\r\nCSeq: %u %s\r\n%sContent-Length: 0\r\n\r\n",
+	         method, method, cseq, from_tag, to_tag, call_id, cseq, method, extra);
 	parse_str(m, buf);
 }
 
@@ -771,33 +772,41 @@ static void match_and_cseq_order(void)
 	parse_str(req, invite_a);
 	REQUIRE(sip_dialog_uas_alloc(&d, req, &from, "sip:sotto@198.51.100.1", "ourtag") == 0);
 
-	in_dialog_request(m, buf, sizeof(buf), "BYE", "call-a@192.0.2.10", "atag", "ourtag", 11, "");
+	in_dialog_request(m, buf, sizeof(buf), "BYE", "call-a@192.0.2.10", "atag", "ourtag", 11,
+	                  "");
 	CHECK(sip_dialog_match(d, m));
-	in_dialog_request(m, buf, sizeof(buf), "BYE", "call-b@192.0.2.10", "atag", "ourtag", 11, "");
+	in_dialog_request(m, buf, sizeof(buf), "BYE", "call-b@192.0.2.10", "atag", "ourtag", 11,
+	                  "");
 	CHECK(!sip_dialog_match(d, m));
-	in_dialog_request(m, buf, sizeof(buf), "BYE", "call-a@192.0.2.10", "xtag", "ourtag", 11, "");
+	in_dialog_request(m, buf, sizeof(buf), "BYE", "call-a@192.0.2.10", "xtag", "ourtag", 11,
+	                  "");
 	CHECK(!sip_dialog_match(d, m));
-	in_dialog_request(m, buf, sizeof(buf), "BYE", "call-a@192.0.2.10", "atag", "OURTAG", 11, "");
+	in_dialog_request(m, buf, sizeof(buf), "BYE", "call-a@192.0.2.10", "atag", "OURTAG", 11,
+	                  "");
 	CHECK(!sip_dialog_match(d, m));
 	CHECK(!sip_dialog_match(d, req)); /* the INVITE itself had no To tag */
 
 	/* RFC 3261 12.2.2: the INVITE set the remote CSeq to 10 */
-	in_dialog_request(m, buf, sizeof(buf), "INFO", "call-a@192.0.2.10", "atag", "ourtag", 9, "");
+	in_dialog_request(m, buf, sizeof(buf), "INFO", "call-a@192.0.2.10", "atag", "ourtag", 9,
+	                  "");
 	CHECK_EQ_INT(sip_dialog_accept_cseq(d, m), EPROTO);
-	in_dialog_request(m, buf, sizeof(buf), "ACK", "call-a@192.0.2.10", "atag", "ourtag", 10, "");
+	in_dialog_request(m, buf, sizeof(buf), "ACK", "call-a@192.0.2.10", "atag", "ourtag", 10,
+	                  "");
 	CHECK_EQ_INT(sip_dialog_accept_cseq(d, m), 0);
-	in_dialog_request(m, buf, sizeof(buf), "INFO", "call-a@192.0.2.10", "atag", "ourtag", 12, "");
+	in_dialog_request(m, buf, sizeof(buf), "INFO", "call-a@192.0.2.10", "atag", "ourtag", 12,
+	                  "");
 	CHECK_EQ_INT(sip_dialog_accept_cseq(d, m), 0);
-	in_dialog_request(m, buf, sizeof(buf), "INFO", "call-a@192.0.2.10", "atag", "ourtag", 11, "");
+	in_dialog_request(m, buf, sizeof(buf), "INFO", "call-a@192.0.2.10", "atag", "ourtag", 11,
+	                  "");
 	CHECK_EQ_INT(sip_dialog_accept_cseq(d, m), EPROTO);
 	in_dialog_request(m, buf, sizeof(buf), "UPDATE", "call-a@192.0.2.10", "atag", "ourtag", 40,
-			  "Contact: <sip:1001@192.0.2.99:5090>\r\n");
+	                  "Contact: <sip:1001@192.0.2.99:5090>\r\n");
 	CHECK_EQ_INT(sip_dialog_accept_cseq(d, m), 0);
 	/* the target refresh moves the remote target */
 	REQUIRE(sip_dialog_refresh_target(d, m) == 0);
 	CHECK(!strcmp(sip_dialog_remote_target(d), "sip:1001@192.0.2.99:5090"));
 	in_dialog_request(m, buf, sizeof(buf), "UPDATE", "call-a@192.0.2.10", "atag", "ourtag", 41,
-			  "");
+	                  "");
 	CHECK_EQ_INT(sip_dialog_refresh_target(d, m), 0); /* no Contact: unchanged */
 	CHECK(!strcmp(sip_dialog_remote_target(d), "sip:1001@192.0.2.99:5090"));
 
@@ -823,10 +832,10 @@ static void peer_rules(void)
 	char buf[2048];
 	struct sa want;
 	const char *fmt = "INVITE sip:1002@198.51.100.1 SIP/2.0\r\n"
-			  "Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKn;rport\r\n"
-			  "From: <sip:1001@example.com>;tag=n1\r\nTo: <sip:1002@example.com>\r\n"
-			  "Call-ID: nat1\r\nCSeq: 1 INVITE\r\nContact: <%s>\r\n"
-			  "Content-Length: 0\r\n\r\n";
+	                  "Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKn;rport\r\n"
+	                  "From: <sip:1001@example.com>;tag=n1\r\nTo: <sip:1002@example.com>\r\n"
+	                  "Call-ID: nat1\r\nCSeq: 1 INVITE\r\nContact: <%s>\r\n"
+	                  "Content-Length: 0\r\n\r\n";
 
 	snprintf(buf, sizeof(buf), fmt, "sip:1001@10.0.0.5:5070");
 	parse_str(req, buf);
@@ -939,7 +948,7 @@ static struct sip_dialog *uas_with_200(const struct tp_peer *from, struct sip_ms
 	sip_dialog_reply_hdrs(d, &hdrs, req);
 	mbuf_free(&mb);
 	sip_build_response(&mb, req, &from->remote, 200, NULL, sip_dialog_local_tag(d), hdrs.buf,
-			   PL("v=0\r\n"), "application/sdp");
+	                   PL("v=0\r\n"), "application/sdp");
 	mbuf_free(&hdrs);
 	return d;
 }
@@ -954,8 +963,8 @@ static void ok_retransmit_until_ack(void)
 	fx_setup();
 	d = uas_with_200(&from, req);
 	REQUIRE(d);
-	REQUIRE(sip_dialog_2xx_start(d, fx.s, &fx.tl, NULL, NULL, mb.buf, mb.len, on_no_ack, NULL) ==
-		0);
+	REQUIRE(sip_dialog_2xx_start(d, fx.s, &fx.tl, NULL, NULL, mb.buf, mb.len, on_no_ack,
+	                             NULL) == 0);
 	CHECK(sip_dialog_state(d) == SIP_DIALOG_CONFIRMED);
 	CHECK_EQ_INT(fx.nsent, 0); /* the transaction sent the first copy */
 	/* RFC 3261 15: no BYE before the ACK */
@@ -969,11 +978,11 @@ static void ok_retransmit_until_ack(void)
 	CHECK(sa_eq(&fx.to[0].remote, &from.remote));
 	/* an ACK for another INVITE doesn't count; the right one stops it all */
 	in_dialog_request(ack, buf, sizeof(buf), "ACK", "call-a@192.0.2.10", "atag",
-			  sip_dialog_local_tag(d), 9, "");
+	                  sip_dialog_local_tag(d), 9, "");
 	CHECK(sip_dialog_match(d, ack));
 	CHECK(!sip_dialog_ack_received(d, ack));
 	in_dialog_request(ack, buf, sizeof(buf), "ACK", "call-a@192.0.2.10", "atag",
-			  sip_dialog_local_tag(d), 10, "");
+	                  sip_dialog_local_tag(d), 10, "");
 	CHECK(sip_dialog_ack_received(d, ack));
 	CHECK(!sip_dialog_ack_received(d, ack)); /* once */
 	run_to(60000);
@@ -992,15 +1001,15 @@ static void ok_no_ack_at_64_t1(void)
 {
 	struct tp_peer from = peer(TP_UDP, "198.51.100.1:5060", "192.0.2.50:5060");
 	struct sip_msg *req = calloc(1, sizeof(*req));
-	static const uint64_t want[] = {500, 1500, 3500, 7500, 11500, 15500,
-					19500, 23500, 27500, 31500};
+	static const uint64_t want[] = {500,   1500,  3500,  7500,  11500,
+	                                15500, 19500, 23500, 27500, 31500};
 	struct sip_dialog *d;
 
 	fx_setup();
 	d = uas_with_200(&from, req);
 	REQUIRE(d);
-	REQUIRE(sip_dialog_2xx_start(d, fx.s, &fx.tl, NULL, NULL, mb.buf, mb.len, on_no_ack, NULL) ==
-		0);
+	REQUIRE(sip_dialog_2xx_start(d, fx.s, &fx.tl, NULL, NULL, mb.buf, mb.len, on_no_ack,
+	                             NULL) == 0);
 	run_to(31999);
 	CHECK_EQ_INT(fx.no_ack, 0);
 	run_to(32000);
@@ -1026,7 +1035,7 @@ static void ok_no_ack_at_64_t1(void)
 	d = uas_with_200(&from, req);
 	REQUIRE(d);
 	REQUIRE(sip_dialog_2xx_start(d, fx.s, &fx.tl, &t, &other, mb.buf, mb.len, on_no_ack,
-				     NULL) == 0);
+	                             NULL) == 0);
 	run_to(fx.tl.now_ms + 6400);
 	CHECK_EQ_INT(fx.no_ack, 1);
 	CHECK(fx.nsent >= 5);
@@ -1045,17 +1054,17 @@ static void ok_over_tcp_only_waits(void)
 	fx_setup();
 	d = uas_with_200(&from, req);
 	REQUIRE(d);
-	REQUIRE(sip_dialog_2xx_start(d, fx.s, &fx.tl, NULL, NULL, mb.buf, mb.len, on_no_ack, NULL) ==
-		0);
+	REQUIRE(sip_dialog_2xx_start(d, fx.s, &fx.tl, NULL, NULL, mb.buf, mb.len, on_no_ack,
+	                             NULL) == 0);
 	run_to(40000);
 	CHECK_EQ_INT(fx.nsent, 0);
 	CHECK_EQ_INT(fx.no_ack, 1);
 	CHECK_EQ_INT(fx.no_ack_at, 32000);
 	/* not a 2xx: refused; freeing with a pending 2xx cancels its timers */
 	CHECK_EQ_INT(sip_dialog_2xx_start(d, fx.s, &fx.tl, NULL, NULL, "garbage", 7, NULL, NULL),
-		     EINVAL);
-	REQUIRE(sip_dialog_2xx_start(d, fx.s, &fx.tl, NULL, NULL, mb.buf, mb.len, on_no_ack, NULL) ==
-		0);
+	             EINVAL);
+	REQUIRE(sip_dialog_2xx_start(d, fx.s, &fx.tl, NULL, NULL, mb.buf, mb.len, on_no_ack,
+	                             NULL) == 0);
 	sip_dialog_free(d);
 	run_to(100000);
 	CHECK_EQ_INT(fx.no_ack, 1);
@@ -1065,21 +1074,21 @@ static void ok_over_tcp_only_waits(void)
 }
 
 static const struct test_case cases[] = {
-	{"request_invite_roundtrip", request_invite_roundtrip},
-	{"request_sent_by", request_sent_by},
-	{"request_rejects_bad_parts", request_rejects_bad_parts},
-	{"request_display_injection", request_display_injection},
-	{"uas_dialog_from_invite", uas_dialog_from_invite},
-	{"uas_dialog_rejects", uas_dialog_rejects},
-	{"uas_secure_dialog", uas_secure_dialog},
-	{"uac_dialog_confirm_ack_bye", uac_dialog_confirm_ack_bye},
-	{"uac_confirm_rejects", uac_confirm_rejects},
-	{"uac_strict_route", uac_strict_route},
-	{"match_and_cseq_order", match_and_cseq_order},
-	{"peer_rules", peer_rules},
-	{"ok_retransmit_until_ack", ok_retransmit_until_ack},
-	{"ok_no_ack_at_64_t1", ok_no_ack_at_64_t1},
-	{"ok_over_tcp_only_waits", ok_over_tcp_only_waits},
+    {"request_invite_roundtrip", request_invite_roundtrip},
+    {"request_sent_by", request_sent_by},
+    {"request_rejects_bad_parts", request_rejects_bad_parts},
+    {"request_display_injection", request_display_injection},
+    {"uas_dialog_from_invite", uas_dialog_from_invite},
+    {"uas_dialog_rejects", uas_dialog_rejects},
+    {"uas_secure_dialog", uas_secure_dialog},
+    {"uac_dialog_confirm_ack_bye", uac_dialog_confirm_ack_bye},
+    {"uac_confirm_rejects", uac_confirm_rejects},
+    {"uac_strict_route", uac_strict_route},
+    {"match_and_cseq_order", match_and_cseq_order},
+    {"peer_rules", peer_rules},
+    {"ok_retransmit_until_ack", ok_retransmit_until_ack},
+    {"ok_no_ack_at_64_t1", ok_no_ack_at_64_t1},
+    {"ok_over_tcp_only_waits", ok_over_tcp_only_waits},
 };
 
 TEST_MAIN(cases)

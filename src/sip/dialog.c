@@ -22,10 +22,10 @@
 struct dialog_2xx {
 	struct sip_stack *stack;
 	struct tmr_list *tl;
-	struct tmr rtx;	 /* next retransmission (UDP only) */
-	struct tmr wait; /* 64*T1: give up on the ACK */
+	struct tmr rtx;     /* next retransmission (UDP only) */
+	struct tmr wait;    /* 64*T1: give up on the ACK */
 	struct tp_peer dst; /* owned copy: where the INVITE's responses go */
-	char *data;	    /* NULL when nothing is pending */
+	char *data;         /* NULL when nothing is pending */
 	size_t len;
 	uint32_t interval, t2;
 	uint32_t cseq; /* the INVITE's, which the ACK repeats */
@@ -40,19 +40,19 @@ struct sip_dialog {
 	/* dialog ID (12): remote_tag is "" until known */
 	char *call_id, *local_tag, *remote_tag;
 	char *local_uri, *local_dn, *remote_uri, *remote_dn;
-	char *target;	/* remote target: Request-URI of our requests */
-	char *contact;	/* our Contact URI, sips: in a secure dialog */
-	char *sent_by;	/* host[:port] of contact: the Via sent-by when binds are wildcards */
+	char *target;  /* remote target: Request-URI of our requests */
+	char *contact; /* our Contact URI, sips: in a secure dialog */
+	char *sent_by; /* host[:port] of contact: the Via sent-by when binds are wildcards */
 	char *route[SIP_DIALOG_MAX_ROUTE];
 	size_t nroute;
 	uint32_t next_cseq;   /* local sequence number of the next request */
 	uint32_t invite_cseq; /* of our latest INVITE; 0 before one is built */
-	uint32_t rcseq;	      /* remote sequence number, when rcseq_set */
+	uint32_t rcseq;       /* remote sequence number, when rcseq_set */
 	bool rcseq_set;
 	struct tp_peer origin; /* owned: where the dialog came from (UAS) or the spec's peer */
 	struct tp_peer fixed;  /* owned, when has_fixed */
 	bool has_fixed;
-	struct tp_peer next;   /* computed next hop; borrows origin's or fixed's connection */
+	struct tp_peer next; /* computed next hop; borrows origin's or fixed's connection */
 	struct dialog_2xx ok;
 };
 
@@ -203,9 +203,8 @@ static int contact_set(struct sip_dialog *d, const char *contact)
 	struct sip_uri u;
 	bool sip;
 
-	if (!sip_request_uri_ok(contact) ||
-	    sip_uri_parse(&u, pl_from(contact, strlen(contact))) || !u.host.l ||
-	    u.host.l >= SA_STRLEN)
+	if (!sip_request_uri_ok(contact) || sip_uri_parse(&u, pl_from(contact, strlen(contact))) ||
+	    !u.host.l || u.host.l >= SA_STRLEN)
 		return EINVAL;
 	sip = strncasecmp(contact, "sip:", 4) == 0;
 	if (!sip && !u.sips)
@@ -278,10 +277,7 @@ static void update_next(struct sip_dialog *d)
 	d->next.remote = sa;
 }
 
-const struct tp_peer *sip_dialog_peer(const struct sip_dialog *d)
-{
-	return d ? &d->next : NULL;
-}
+const struct tp_peer *sip_dialog_peer(const struct sip_dialog *d) { return d ? &d->next : NULL; }
 
 int sip_dialog_set_peer(struct sip_dialog *d, const struct tp_peer *peer)
 {
@@ -318,8 +314,8 @@ void sip_dialog_free(struct sip_dialog *d)
 	if (d->has_fixed)
 		peer_release(&d->fixed);
 	routes_free(d->route, &d->nroute);
-	char *strs[] = {d->call_id,  d->local_tag, d->remote_tag, d->local_uri, d->local_dn,
-			d->remote_uri, d->remote_dn, d->target,	    d->contact,	  d->sent_by};
+	char *strs[] = {d->call_id,    d->local_tag, d->remote_tag, d->local_uri, d->local_dn,
+	                d->remote_uri, d->remote_dn, d->target,     d->contact,   d->sent_by};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(strs[i]);
 	free(d);
@@ -348,7 +344,7 @@ static char *random_str(size_t len)
 }
 
 int sip_dialog_uas_alloc(struct sip_dialog **dp, const struct sip_msg *req,
-			 const struct tp_peer *from, const char *local_contact, const char *to_tag)
+                         const struct tp_peer *from, const char *local_contact, const char *to_tag)
 {
 	struct sip_dialog *d = NULL;
 	struct sip_addr ca;
@@ -536,7 +532,7 @@ fail:
 }
 
 int sip_dialog_uac_fork(struct sip_dialog **dp, const struct sip_dialog *d,
-			const struct sip_msg *resp)
+                        const struct sip_msg *resp)
 {
 	struct sip_dialog_uac_spec spec;
 	struct sip_dialog *f = NULL;
@@ -578,7 +574,7 @@ int sip_dialog_uac_fork(struct sip_dialog **dp, const struct sip_dialog *d,
 /* ---- requests within the dialog -------------------------------------------------------------- */
 
 static int build(struct sip_dialog *d, struct mbuf *mb, const char *method, uint32_t cseq,
-		 const char *extra_hdrs, const char *content_type, struct pl body)
+                 const char *extra_hdrs, const char *content_type, struct pl body)
 {
 	const struct sa *local = &d->next.local;
 	struct sip_request_spec spec;
@@ -612,8 +608,8 @@ static int build(struct sip_dialog *d, struct mbuf *mb, const char *method, uint
 }
 
 int sip_dialog_request(struct sip_dialog *d, struct mbuf *mb, const char *method,
-		       const char *extra_hdrs, const char *content_type, struct pl body,
-		       uint32_t *cseqp)
+                       const char *extra_hdrs, const char *content_type, struct pl body,
+                       uint32_t *cseqp)
 {
 	bool invite;
 	int err;
@@ -643,7 +639,7 @@ int sip_dialog_request(struct sip_dialog *d, struct mbuf *mb, const char *method
 }
 
 int sip_dialog_ack(struct sip_dialog *d, struct mbuf *mb, uint32_t cseq, const char *extra_hdrs,
-		   const char *content_type, struct pl body)
+                   const char *content_type, struct pl body)
 {
 	if (!d || !mb)
 		return EINVAL;
@@ -769,8 +765,8 @@ static void ok_wait(void *arg)
 }
 
 int sip_dialog_2xx_start(struct sip_dialog *d, struct sip_stack *stack, struct tmr_list *tl,
-			 const struct sip_timers *t, const struct tp_peer *from, const char *resp,
-			 size_t len, sip_dialog_no_ack_h *h, void *arg)
+                         const struct sip_timers *t, const struct tp_peer *from, const char *resp,
+                         size_t len, sip_dialog_no_ack_h *h, void *arg)
 {
 	struct sip_msg *m;
 	struct tp_peer dst;
@@ -785,7 +781,7 @@ int sip_dialog_2xx_start(struct sip_dialog *d, struct sip_stack *stack, struct t
 		return ENOMEM;
 	err = sip_msg_parse(m, resp, len);
 	if (!err && (m->is_request || m->scode < 200 || m->scode >= 300 ||
-		     m->cseq_mid != SIP_INVITE || !m->nvia))
+	             m->cseq_mid != SIP_INVITE || !m->nvia))
 		err = EINVAL;
 	if (err) {
 		free(m);
@@ -841,22 +837,17 @@ bool sip_dialog_ack_received(struct sip_dialog *d, const struct sip_msg *ack)
 	return true;
 }
 
-/* ---- state ------------------------------------------------------------------------------------ */
+/* ---- state ------------------------------------------------------------------------------------
+ */
 
 enum sip_dialog_state sip_dialog_state(const struct sip_dialog *d)
 {
 	return d ? d->state : SIP_DIALOG_INIT;
 }
 
-bool sip_dialog_is_uac(const struct sip_dialog *d)
-{
-	return d && d->uac;
-}
+bool sip_dialog_is_uac(const struct sip_dialog *d) { return d && d->uac; }
 
-bool sip_dialog_secure(const struct sip_dialog *d)
-{
-	return d && d->secure;
-}
+bool sip_dialog_secure(const struct sip_dialog *d) { return d && d->secure; }
 
 #define STR_GETTER(name, field)                                                                    \
 	const char *sip_dialog_##name(const struct sip_dialog *d)                                  \
@@ -872,10 +863,7 @@ STR_GETTER(remote_uri, remote_uri)
 STR_GETTER(remote_display, remote_dn)
 STR_GETTER(remote_target, target)
 
-size_t sip_dialog_route_count(const struct sip_dialog *d)
-{
-	return d ? d->nroute : 0;
-}
+size_t sip_dialog_route_count(const struct sip_dialog *d) { return d ? d->nroute : 0; }
 
 const char *sip_dialog_route(const struct sip_dialog *d, size_t i)
 {

@@ -72,15 +72,15 @@ enum sip_dialog_state {
  * dialog (To tag present, no usable Contact, non-sips Contact in a secure dialog, too many or
  * malformed Record-Routes): answer 400. ENOMEM. */
 int sip_dialog_uas_alloc(struct sip_dialog **dp, const struct sip_msg *req,
-			 const struct tp_peer *from, const char *local_contact, const char *to_tag);
+                         const struct tp_peer *from, const char *local_contact, const char *to_tag);
 
 /* UAC: what the INVITE of a new dialog is made of. Strings are copied. */
 struct sip_dialog_uac_spec {
-	const char *local_uri;	    /* From URI, e.g. the caller's AOR */
+	const char *local_uri;      /* From URI, e.g. the caller's AOR */
 	const char *local_display;  /* optional From display name (caller identity to present) */
-	const char *remote_uri;	    /* To URI */
+	const char *remote_uri;     /* To URI */
 	const char *remote_display; /* optional */
-	const char *target;	    /* Request-URI (e.g. the binding's contact); NULL: remote_uri */
+	const char *target;         /* Request-URI (e.g. the binding's contact); NULL: remote_uri */
 	const char *local_contact;  /* our Contact URI */
 	/* Optional preloaded route set (outbound proxy), name-addrs in order: "<sip:p;lr>". */
 	const char *const *route;
@@ -89,7 +89,7 @@ struct sip_dialog_uac_spec {
 	 * binding, a trunk's proxy). sip_dialog_set_peer(d, NULL) later lets route set and remote
 	 * target decide instead. Required. */
 	const struct tp_peer *peer;
-	bool secure;	     /* caller's choice: R-URI sips: and TLS (RFC 3261 12.1.2) */
+	bool secure;         /* caller's choice: R-URI sips: and TLS (RFC 3261 12.1.2) */
 	const char *call_id; /* NULL: 32 random characters from the CSPRNG */
 };
 
@@ -112,7 +112,7 @@ int sip_dialog_uac_confirm(struct sip_dialog *d, const struct sip_msg *resp);
 /* UAC: a separate dialog for a 2xx (or tagged 1xx) from another fork of d's INVITE (EEXIST
  * above), so the B2BUA can ACK and BYE it (RFC 3261 13.2.2.4). */
 int sip_dialog_uac_fork(struct sip_dialog **dp, const struct sip_dialog *d,
-			const struct sip_msg *resp);
+                        const struct sip_msg *resp);
 
 /* Cancels the 2xx retransmission; releases the connection references. NULL is fine. */
 void sip_dialog_free(struct sip_dialog *d);
@@ -129,8 +129,8 @@ void sip_dialog_free(struct sip_dialog *d);
  * 15: answer the INVITE with a final response instead). EAGAIN: BYE while our 2xx awaits its
  * ACK (RFC 3261 15: wait for the ACK or on_no_ack). ERANGE: CSeq space used up. ENOMEM. */
 int sip_dialog_request(struct sip_dialog *d, struct mbuf *mb, const char *method,
-		       const char *extra_hdrs, const char *content_type, struct pl body,
-		       uint32_t *cseq);
+                       const char *extra_hdrs, const char *content_type, struct pl body,
+                       uint32_t *cseq);
 
 /* UAC: the ACK for a 2xx to INVITE (RFC 3261 13.2.2.4, 17.1.1.3): the INVITE's CSeq number
  * (cseq, i.e. resp->cseq; 0 means our latest INVITE's) with method ACK, a new branch, the
@@ -138,7 +138,7 @@ int sip_dialog_request(struct sip_dialog *d, struct mbuf *mb, const char *method
  * carries e.g. the INVITE's credentials; a body is the answer to a late offer.
  * EPROTO: no remote tag yet. EINVAL. ENOMEM. */
 int sip_dialog_ack(struct sip_dialog *d, struct mbuf *mb, uint32_t cseq, const char *extra_hdrs,
-		   const char *content_type, struct pl body);
+                   const char *content_type, struct pl body);
 
 /* Headers for our responses that create or refresh the dialog: a copy of each Record-Route of
  * req in order (RFC 3261 12.1.1; req NULL: none) and our Contact. Appended to mb as lines
@@ -189,8 +189,8 @@ typedef void(sip_dialog_no_ack_h)(struct sip_dialog *d, void *arg);
  * replaces the first. stack and tl must stay valid until the ACK, h, or sip_dialog_free.
  * EINVAL: resp is not a 2xx to INVITE (or from is NULL on a UAC dialog). ENOMEM. */
 int sip_dialog_2xx_start(struct sip_dialog *d, struct sip_stack *stack, struct tmr_list *tl,
-			 const struct sip_timers *t, const struct tp_peer *from, const char *resp,
-			 size_t len, sip_dialog_no_ack_h *h, void *arg);
+                         const struct sip_timers *t, const struct tp_peer *from, const char *resp,
+                         size_t len, sip_dialog_no_ack_h *h, void *arg);
 /* An ACK arrived in this dialog: stop resending the 2xx. With ack non-NULL only an ACK whose
  * CSeq is the 2xx's counts. True if it acknowledged a 2xx still awaiting its ACK. */
 bool sip_dialog_ack_received(struct sip_dialog *d, const struct sip_msg *ack);

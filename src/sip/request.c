@@ -286,7 +286,7 @@ int sip_build_request(struct mbuf *mb, const struct sip_request_spec *spec)
 	if (spec->to_tag && *spec->to_tag)
 		mbuf_printf(mb, ";tag=%s", spec->to_tag);
 	mbuf_printf(mb, "\r\nCall-ID: %s\r\nCSeq: %u %s\r\n", spec->call_id, spec->cseq,
-		    spec->method);
+	            spec->method);
 	if (spec->contact)
 		write_contact(mb, spec->contact, spec->secure);
 	if (spec->extra_hdrs)

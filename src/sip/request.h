@@ -32,16 +32,16 @@ struct sip_request_spec {
 	size_t nroute;
 	const char *from_display; /* optional, any text: control bytes dropped, '"' '\' escaped */
 	const char *from_uri;
-	const char *from_tag;	  /* token, required */
-	const char *to_display;	  /* optional, as from_display */
+	const char *from_tag;   /* token, required */
+	const char *to_display; /* optional, as from_display */
 	const char *to_uri;
-	const char *to_tag;	  /* optional token (absent on a dialog-creating request) */
-	const char *call_id;	  /* word["@"word] */
-	uint32_t cseq;		  /* < 2^31 (RFC 3261 8.1.1.5) */
-	const char *contact;	  /* optional: our Contact URI */
-	bool secure;		  /* RFC 3261 12.1.1: a "sip:" contact is written as "sips:" */
-	uint32_t max_forwards;	  /* 0: the default 70 (RFC 3261 8.1.1.6); <= 255 */
-	const char *extra_hdrs;	  /* optional raw header lines, each ending in CRLF */
+	const char *to_tag;       /* optional token (absent on a dialog-creating request) */
+	const char *call_id;      /* word["@"word] */
+	uint32_t cseq;            /* < 2^31 (RFC 3261 8.1.1.5) */
+	const char *contact;      /* optional: our Contact URI */
+	bool secure;              /* RFC 3261 12.1.1: a "sip:" contact is written as "sips:" */
+	uint32_t max_forwards;    /* 0: the default 70 (RFC 3261 8.1.1.6); <= 255 */
+	const char *extra_hdrs;   /* optional raw header lines, each ending in CRLF */
 	const char *content_type; /* required when body is not empty */
 	struct pl body;
 };
