@@ -323,6 +323,25 @@ static void request_display_injection(void)
 	mbuf_free(&mb);
 }
 
+/* RFC 3261 12.2.1.1 / 8.1.2: a strict router first in the route set. */
+static void request_strict_router_first(void)
+{
+	struct tp_peer p = peer(TP_UDP, "198.51.100.1:5060", "192.0.2.20:5060");
+	struct sip_request_spec s = invite_spec(&p);
+	static const char *const strict[] = {"<sip:192.0.2.70;maddr=192.0.2.70>",
+	                                     "<sip:p2.example.com;lr>"};
+
+	mbuf_init(&mb);
+	s.route = strict;
+	REQUIRE(sip_build_request(&mb, &s) == 0);
+	REQUIRE(parse_mb());
+	CHECK_PL(pm.ruri_raw, "sip:192.0.2.70;maddr=192.0.2.70");
+	CHECK_EQ_INT(hdr_count(&pm, SIP_HDR_ROUTE), 2);
+	CHECK_PL(hdr_value(&pm, SIP_HDR_ROUTE, 0), "<sip:p2.example.com;lr>");
+	CHECK_PL(hdr_value(&pm, SIP_HDR_ROUTE, 1), "<sip:1002@192.0.2.20:5062>");
+	mbuf_free(&mb);
+}
+
 /* ---- UAS dialogs ----------------------------------------------------------------------------- */
 
 static const char *invite_a =
@@ -468,6 +487,34 @@ static void uas_dialog_rejects(void)
 	CHECK_EQ_INT(sip_dialog_uas_alloc(&d, req, &from, "tel:+1555", NULL), EINVAL);
 	CHECK_EQ_INT(sip_dialog_uas_alloc(&d, req, &from, "sip:s@198.51.100.1", "a b"), EINVAL);
 	CHECK(d == NULL);
+	/* more Record-Routes than a dialog keeps */
+	{
+		char big[4096];
+		size_t n = (size_t)snprintf(big, sizeof(big),
+		                            "INVITE sip:1002@198.51.100.1 SIP/2.0\r\n"
+		                            "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKa\r\n");
+		for (int i = 0; i <= SIP_DIALOG_MAX_ROUTE; i++)
+			n += (size_t)snprintf(big + n, sizeof(big) - n,
+			                      "Record-Route: <sip:192.0.2.%d;lr>\r\n", i + 1);
+		snprintf(big + n, sizeof(big) - n,
+		         "From: <sip:1001@example.com>;tag=a\r\nTo: <sip:1002@example.com>\r\n"
+		         "Call-ID: c1\r\nCSeq: 1 INVITE\r\nContact: <sip:1001@192.0.2.10>\r\n"
+		         "Content-Length: 0\r\n\r\n");
+		parse_str(req, big);
+		CHECK_EQ_INT(sip_dialog_uas_alloc(&d, req, &from, "sip:s@198.51.100.1", NULL),
+		             EPROTO);
+		/* a malformed one */
+		parse_str(req,
+		          "INVITE sip:1002@198.51.100.1 SIP/2.0\r\n"
+		          "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKa\r\n"
+		          "Record-Route: sip:192.0.2.1;lr\r\n"
+		          "From: <sip:1001@example.com>;tag=a\r\nTo: <sip:1002@example.com>\r\n"
+		          "Call-ID: c1\r\nCSeq: 1 INVITE\r\nContact: <sip:1001@192.0.2.10>\r\n"
+		          "Content-Length: 0\r\n\r\n");
+		CHECK_EQ_INT(sip_dialog_uas_alloc(&d, req, &from, "sip:s@198.51.100.1", NULL),
+		             EPROTO);
+		parse_str(req, invite_a);
+	}
 	/* a random tag when none is given */
 	REQUIRE(sip_dialog_uas_alloc(&d, req, &from, "sip:s@198.51.100.1", NULL) == 0);
 	CHECK_EQ_INT(strlen(sip_dialog_local_tag(d)), 16);
@@ -1073,22 +1120,53 @@ static void ok_over_tcp_only_waits(void)
 	mbuf_free(&mb);
 }
 
+/* RFC 3261 18.2.2: without rport the 2xx goes to the source address at the Via port. */
+static void ok_goes_to_via_port_without_rport(void)
+{
+	struct tp_peer from = peer(TP_UDP, "198.51.100.1:5060", "192.0.2.10:40000");
+	struct sip_msg *req = calloc(1, sizeof(*req));
+	struct sip_dialog *d = NULL;
+	struct sa want;
+
+	fx_setup();
+	parse_str(req, "INVITE sip:1002@198.51.100.1 SIP/2.0\r\n"
+	               "Via: SIP/2.0/UDP 192.0.2.10:5070;branch=z9hG4bKnr\r\n"
+	               "From: <sip:1001@example.com>;tag=a\r\nTo: <sip:1002@example.com>\r\n"
+	               "Call-ID: nr1\r\nCSeq: 1 INVITE\r\nContact: <sip:1001@192.0.2.10:5070>\r\n"
+	               "Content-Length: 0\r\n\r\n");
+	REQUIRE(sip_dialog_uas_alloc(&d, req, &from, "sip:s@198.51.100.1", NULL) == 0);
+	mbuf_free(&mb);
+	REQUIRE(sip_build_response(&mb, req, &from.remote, 200, NULL, sip_dialog_local_tag(d), NULL,
+	                           PL_NULL, NULL) == 0);
+	REQUIRE(sip_dialog_2xx_start(d, fx.s, &fx.tl, NULL, NULL, mb.buf, mb.len, NULL, NULL) == 0);
+	run_to(600);
+	REQUIRE(fx.nsent == 1);
+	sa_parse(&want, "192.0.2.10:5070", 5060);
+	CHECK(sa_eq(&fx.to[0].remote, &want));
+	sip_dialog_free(d);
+	fx_teardown();
+	free(req);
+	mbuf_free(&mb);
+}
+
 static const struct test_case cases[] = {
-    {"request_invite_roundtrip", request_invite_roundtrip},
-    {"request_sent_by", request_sent_by},
-    {"request_rejects_bad_parts", request_rejects_bad_parts},
-    {"request_display_injection", request_display_injection},
-    {"uas_dialog_from_invite", uas_dialog_from_invite},
-    {"uas_dialog_rejects", uas_dialog_rejects},
-    {"uas_secure_dialog", uas_secure_dialog},
-    {"uac_dialog_confirm_ack_bye", uac_dialog_confirm_ack_bye},
-    {"uac_confirm_rejects", uac_confirm_rejects},
-    {"uac_strict_route", uac_strict_route},
-    {"match_and_cseq_order", match_and_cseq_order},
-    {"peer_rules", peer_rules},
-    {"ok_retransmit_until_ack", ok_retransmit_until_ack},
-    {"ok_no_ack_at_64_t1", ok_no_ack_at_64_t1},
-    {"ok_over_tcp_only_waits", ok_over_tcp_only_waits},
+	{"request_invite_roundtrip", request_invite_roundtrip},
+	{"request_sent_by", request_sent_by},
+	{"request_rejects_bad_parts", request_rejects_bad_parts},
+	{"request_display_injection", request_display_injection},
+	{"request_strict_router_first", request_strict_router_first},
+	{"uas_dialog_from_invite", uas_dialog_from_invite},
+	{"uas_dialog_rejects", uas_dialog_rejects},
+	{"uas_secure_dialog", uas_secure_dialog},
+	{"uac_dialog_confirm_ack_bye", uac_dialog_confirm_ack_bye},
+	{"uac_confirm_rejects", uac_confirm_rejects},
+	{"uac_strict_route", uac_strict_route},
+	{"match_and_cseq_order", match_and_cseq_order},
+	{"peer_rules", peer_rules},
+	{"ok_retransmit_until_ack", ok_retransmit_until_ack},
+	{"ok_no_ack_at_64_t1", ok_no_ack_at_64_t1},
+	{"ok_over_tcp_only_waits", ok_over_tcp_only_waits},
+	{"ok_goes_to_via_port_without_rport", ok_goes_to_via_port_without_rport},
 };
 
 TEST_MAIN(cases)
