@@ -748,6 +748,10 @@ static void build_errors(void)
 	CHECK_EQ_INT(sdp_build(&mb, &d), EINVAL);
 	CHECK_EQ_INT(sdp_build(NULL, &d), EINVAL);
 	CHECK_EQ_INT(sdp_build(&mb, NULL), EINVAL);
+	d.media[0].proto = SDP_PROTO_RTP_AVP;
+	mb.err = ENOMEM; /* an earlier allocation failure is sticky */
+	CHECK_EQ_INT(sdp_build(&mb, &d), ENOMEM);
+	mb.err = 0;
 	CHECK(mb.len == 4 && !strcmp(mb.buf, "keep"));
 	d.media[0].proto = SDP_PROTO_RTP_AVP;
 	REQUIRE(sdp_build(&mb, &d) == 0);
@@ -1064,6 +1068,8 @@ static void other_vectors(void)
 	REQUIRE(sdp_build(&mb, &d) == 0);
 	CHECK(strstr(mb.buf, "m=image 4002 udptl t38\r\na=T38FaxVersion:0\r\n"));
 	CHECK(strstr(mb.buf, "a=T38FaxUdpEC:t38UDPRedundancy\r\n"));
+	d.media[0].proto = SDP_PROTO_RTP_AVP;
+	CHECK_EQ_INT(sdp_build(&mb, &d), EINVAL);
 	free(v.data);
 
 	/* browser offer: transport and DTLS attributes are not passed on, the rest is */

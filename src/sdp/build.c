@@ -59,6 +59,9 @@ static int check(const struct sdp_desc *d, bool *ipv6)
 			return EINVAL;
 		if (dm->proto == SDP_PROTO_OTHER && dm->from->proto_name.l == 0)
 			return EINVAL;
+		/* RTP needs payload types: "udptl t38" cannot become "RTP/AVP t38" */
+		if (sdp_proto_is_rtp(dm->proto) && !sdp_proto_is_rtp(dm->from->proto))
+			return EINVAL;
 		for (size_t k = 0; k < dm->nkeys; k++)
 			if (!sdp_suite_get(dm->keys[k].key.suite) || dm->keys[k].tag > 999999999u ||
 			    dm->keys[k].key.mki_len > SR_MAX_MKI)

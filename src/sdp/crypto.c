@@ -143,7 +143,7 @@ int sdp_b64_decode(struct pl in, uint8_t *out, size_t cap, size_t *outlen)
 		out[o++] = (uint8_t)(w >> 10);
 		out[o++] = (uint8_t)(w >> 2);
 	}
-	w = 0;
+	OPENSSL_cleanse(&w, sizeof(w));
 	if (bad < 0) {
 		OPENSSL_cleanse(out, o);
 		return EBADMSG;

@@ -7,6 +7,8 @@
 
 #include "sdp/sdp_int.h"
 
+_Static_assert(SDP_MAX_KEYS >= SR_SUITE_COUNT, "one offered key per suite");
+
 const char *sdp_dir_name(enum sdp_dir d)
 {
 	static const char *const names[] = {

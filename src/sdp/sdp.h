@@ -9,30 +9,38 @@
  * Call flow for one media-anchored call, phone A -> Sotto -> phone B (one m= line shown; do
  * the same for each index i, keeping the order of the m= lines):
  *
- *   1. A's INVITE: sdp_parse(&offA, body). For offA.media[i]:
- *        mode = sdp_media_srtp(&offA.media[i]);         NONE, OPTIONAL, MANDATORY or DTLS
- *        if mode != NONE: sdp_crypto_answer(&offA.media[i], SDP_SUITES_ALL, &txA, &rxA)
- *          -> ENOENT: no usable a=crypto (answer 488, or plain RTP if mode is OPTIONAL).
- *        rxA decrypts what A sends, txA (A's tag, our fresh key) encrypts what we send A.
- *   2. Offer to B: sdp_keys_offer(&ksB, SDP_SUITES_ALL) (fresh key per suite, tags 1..5)
- *        desc.media[i] = { .from = &offA.media[i], .port = our B-side port,
- *                          .proto = sdp_proto_for(policyB, avpf), .dir = offA.media[i].dir,
- *                          .rtcp_port = port + 1, .rtcp_mux = true,
- *                          .keys = ksB.key, .nkeys = ksB.n };
- *        sdp_build(&mb, &desc) with our origin for leg B.
- *      Keep ksB (it holds secrets: sdp_keys_wipe when done) until B answers.
- *   3. B's answer: sdp_parse(&ansB, body). For ansB.media[i]:
+ *   1. A's INVITE: sdp_parse(&offA, body, len) (the body must outlive offA). For offA.media[i]:
+ *        mode = sdp_media_srtp(&offA.media[i]);  NONE, OPTIONAL, MANDATORY or DTLS
+ *        DTLS: not supported, reject the stream (port 0) or the call (488).
+ *        OPTIONAL/MANDATORY: sdp_crypto_answer(&offA.media[i], SDP_SUITES_ALL, &txA, &rxA)
+ *          -> ENOENT: no usable a=crypto: 488 if MANDATORY, plain RTP if OPTIONAL.
+ *        rxA decrypts what A sends us; txA (A's tag, our fresh key) encrypts what we send A.
+ *   2. Our offer to B: sdp_keys_offer(&ksB, SDP_SUITES_ALL) (a fresh key per suite, tags 1..5)
+ *        desc.media[i] = (struct sdp_desc_media){ .from = &offA.media[i],
+ *            .port = our B-side RTP port, .rtcp_port = that port + 1, .rtcp_mux = true,
+ *            .proto = sdp_proto_for(policy_B, sdp_proto_is_avpf(offA.media[i].proto)),
+ *            .dir = offA.media[i].dir, .keys = ksB.key, .nkeys = ksB.n };
+ *        sdp_origin_bump(&origB) (after sdp_origin_init once per leg); desc.origin = origB;
+ *        sdp_build(&mb, &desc).
+ *      Keep ksB until B answers (it holds secrets: sdp_keys_wipe after step 3).
+ *   3. B's answer: sdp_parse(&ansB, body, len). For ansB.media[i] (port 0: B rejected it):
  *        sdp_keys_match(&ksB, &ansB.media[i], &txB, &rxB)
- *          -> 0: SRTP on leg B; ENOENT: plain RTP (fine only for an OPTIONAL offer);
- *             EPROTO: answer is broken (tag we never offered, suite changed, bad key).
- *        mux = sdp_rtcp_mux_agreed(&offer_we_sent, &ansB.media[i]) or simply
- *              ansB.media[i].rtcp_mux when we offered a=rtcp-mux;
- *        sdp_media_peer(&ansB.media[i], mux, &peer) -> media_bridge_set_remote(side B).
- *   4. Answer to A: desc.media[i] = { .from = &ansB.media[i] (B's chosen codecs),
- *        .port = our A-side port (0 if B rejected the stream), .proto = offA.media[i].proto,
- *        .dir = sdp_dir_answer(offA.media[i].dir, ansB.media[i].dir),
- *        .rtcp_mux = offA.media[i].rtcp_mux, .keys = &txA, .nkeys = 1 };
- *      sdp_media_peer(&offA.media[i], offA.media[i].rtcp_mux, &peer) -> side A remote.
+ *          -> 0: SRTP on leg B; ENOENT: plain RTP (fine only after an OPTIONAL offer);
+ *             EPROTO: broken answer (a tag we never offered, suite changed, bad key).
+ *        sdp_media_peer(&ansB.media[i], ansB.media[i].rtcp_mux (we offered a=rtcp-mux), &pB)
+ *        -> media_bridge_set_remote(side B), media_bridge_set_crypto(side B, &rxB, &txB).
+ *   4. Our answer to A: desc.media[i] = (struct sdp_desc_media){ .from = &ansB.media[i]
+ *            (B's chosen codecs), .port = our A-side port (0 if B rejected the stream),
+ *            .proto = offA.media[i].proto,
+ *            .dir = sdp_dir_answer(offA.media[i].dir, ansB.media[i].dir),
+ *            .rtcp_mux = offA.media[i].rtcp_mux, .keys = &txA, .nkeys = 1 (0: plain) };
+ *        sdp_media_peer(&offA.media[i], offA.media[i].rtcp_mux, &pA) -> side A remote,
+ *        media_bridge_set_crypto(side A, &rxA, &txA.key); wipe txA, rxA, txB, rxB.
+ *
+ * A re-offer (re-INVITE, UPDATE) runs the same steps with fresh keys (the relay re-keys without
+ * breaking the stream). One whose o= sess_id and sess_version equal the previous offer's is
+ * unchanged (RFC 3264 8): answer it with the previous answer. Session-level a= lines are not
+ * passed through, only those of each m= line.
  *
  * Each leg is keyed separately: A and B never see each other's keys.
  *
@@ -166,7 +174,7 @@ struct sdp_media {
 	size_t nattr;
 };
 
-/* A parsed description. About 60 KB: keep it off small stacks. */
+/* A parsed description. About 66 KB: keep it off small stacks. */
 struct sdp {
 	struct pl origin_user, sess_id, sess_version, origin_addr; /* o= */
 	struct pl name;                                            /* s= */
