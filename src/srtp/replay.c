@@ -54,7 +54,7 @@ void sr_replay_update(struct sr_replay *r, uint64_t index)
 		uint64_t ahead = index - r->top;
 		r->mask = ahead < SR_REPLAY_WINDOW ? (r->mask << ahead) | 1 : 1;
 		r->top = index;
-	} else {
+	} else if (r->top - index < SR_REPLAY_WINDOW) {
 		r->mask |= UINT64_C(1) << (r->top - index);
 	}
 }

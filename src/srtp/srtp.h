@@ -48,18 +48,20 @@ struct sr_key {
 struct sr_session;
 
 /* Derive the session keys (RFC 3711 4.3, key derivation rate 0) and build the cipher and HMAC
- * contexts once. The master key is copied and wiped with the session. 0, EINVAL, ENOMEM. */
+ * contexts once. The master key is not kept; the session keys are wiped with the session.
+ * 0, EINVAL, ENOMEM. */
 int sr_session_alloc(struct sr_session **sp, const struct sr_key *key);
 void sr_session_free(struct sr_session *s);
 
 /* Protect in place: pkt holds len octets of RTP (or RTCP) and has room for cap octets;
  * on success *len grows by the overhead. 0, EINVAL (not RTP / no room), EKEYEXPIRED (lifetime
- * reached: re-key). */
+ * reached: re-key), EALREADY (RTP only: this SSRC already sent that SEQ, or one older than the
+ * replay window; protecting it again would reuse keystream). */
 int sr_protect(struct sr_session *s, uint8_t *pkt, size_t *len, size_t cap);
 int sr_protect_rtcp(struct sr_session *s, uint8_t *pkt, size_t *len, size_t cap);
 /* Verify and decrypt in place; *len shrinks. 0, EBADMSG (authentication failed or malformed),
  * EALREADY (replayed), EKEYEXPIRED. The tag is checked in constant time before anything
- * else changes state. */
+ * else changes state; on failure the packet is left as it was. */
 int sr_unprotect(struct sr_session *s, uint8_t *pkt, size_t *len);
 int sr_unprotect_rtcp(struct sr_session *s, uint8_t *pkt, size_t *len);
 
