@@ -59,3 +59,6 @@ cpu = after - before
 print(f"options_udp answered={int(n)} wall_s={end-start:.2f} rate_per_s={n/(end-start):.0f} "
       f"server_cpu_us_per_request={cpu/n:.2f} (target <= 15)")
 PY
+
+echo
+bash "$(dirname "$0")/register.sh"
