@@ -242,11 +242,13 @@ static int side_init(struct media *m, struct media_bridge *b, int s)
 	side->sending = true;
 	side->rate = MEDIA_DEFAULT_RATE;
 	/* Our outgoing stream toward this side: random SSRC, sequence and timestamp bases (RFC
-	 * 3550 5.1: both start random). */
+	 * 3550 5.1). The sequence starts below 2^15 so that it cannot wrap within the first
+	 * packets: an SRTP receiver that missed the packets before a wrap would guess the
+	 * rollover counter wrong (RFC 3711 3.3.1) and reject everything. */
 	if (rand_bytes(&r, sizeof(r)))
 		return EIO;
 	side->out.ssrc = r.ssrc;
-	side->out.seq = (uint16_t)(r.seq - 1);
+	side->out.seq = (uint16_t)((r.seq & 0x7fff) - 1);
 	side->out.ts = r.ts;
 	b->ev_first[s] = (struct mev){.b = b, .kind = MEV_FIRST, .side = (uint8_t)s};
 	return 0;

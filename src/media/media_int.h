@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include "media/media.h"
@@ -28,6 +29,8 @@ enum {
 	MEDIA_BUFSIZE = 2048, /* one packet buffer, with room for the SRTP overhead */
 	MEDIA_RX_MAX = MEDIA_BUFSIZE - SR_MAX_OVERHEAD,
 	MEDIA_DEFAULT_RATE = 8000,
+	MEDIA_EVENTS = 256,  /* sockets handled per round */
+	MEDIA_COALESCE = 8,  /* this many ready sockets in a round: poll on a 1 ms tick */
 };
 
 /* ---- statistics: one writer (the worker), relaxed loads and stores ---- */
@@ -206,8 +209,11 @@ struct mworker {
 	size_t nbridges, cap;
 	struct tmr tick;
 	uint32_t tick_ms;
-	struct media_bridge *cur; /* whose socket is being read */
-	bool cur_gone;		  /* ... and a command removed it meanwhile */
+	/* the media sockets: a private epoll set, itself watched by the loop */
+	int ep;
+	bool coalescing; /* under load: polled every millisecond instead of per wake-up */
+	struct tmr poll_tmr;
+	struct epoll_event evs[MEDIA_EVENTS];
 	/* receive batch */
 	struct mmsghdr rmsg[MEDIA_BATCH];
 	struct iovec riov[MEDIA_BATCH];

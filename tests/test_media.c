@@ -1,0 +1,1174 @@
+/* Unit tests for src/media: the RTP/SRTP relay over real UDP sockets on 127.0.0.1. Phones are
+ * plain sockets driven from the test thread; SRTP phones use libsrtp2 as an independent peer.
+ * Waits are short and bounded (poll with a timeout), events come through a real signalling
+ * loop. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <srtp2/srtp.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/rand.h"
+#include "media/media.h"
+#include "media/media_int.h"
+#include "net/loop.h"
+#include "net/sa.h"
+#include "harness.h"
+
+/* Outside the ephemeral range, so the phones' port-0 sockets never take pool ports. */
+enum { PMIN = 20000, PMAX = 23999 };
+
+/* ---- helpers ---- */
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint64_t now_ms(void)
+{
+	return clock_mono_ms();
+}
+
+struct evrec {
+	int first[2];
+	int timeout;
+	int total;
+	void *owner;
+};
+
+static struct evrec evs;
+
+static void on_event(const struct media_event *ev, void *arg)
+{
+	(void)arg;
+	evs.total++;
+	evs.owner = ev->owner;
+	if (ev->kind == MEDIA_EV_FIRST_PACKET && ev->side >= 0 && ev->side < 2)
+		evs.first[ev->side]++;
+	else if (ev->kind == MEDIA_EV_TIMEOUT)
+		evs.timeout++;
+}
+
+struct env {
+	struct loop *l;
+	struct media *m;
+};
+
+static bool env_open(struct env *e, unsigned workers, uint32_t timeout_ms, uint16_t pmin,
+		     uint16_t pmax)
+{
+	struct media_conf conf = {.port_min = pmin, .port_max = pmax, .workers = workers,
+				  .timeout_ms = timeout_ms};
+
+	log_set_level(LOG_ERR);
+	memset(&evs, 0, sizeof(evs));
+	memset(e, 0, sizeof(*e));
+	strcpy(conf.address, "127.0.0.1");
+	if (loop_alloc(&e->l))
+		return false;
+	if (media_alloc(&e->m, &conf, e->l, on_event, NULL)) {
+		loop_free(e->l);
+		return false;
+	}
+	return true;
+}
+
+static void env_close(struct env *e)
+{
+	media_free(e->m);
+	loop_free(e->l);
+}
+
+struct waiter {
+	struct loop *l;
+	bool (*cond)(void *);
+	void *arg;
+	uint64_t deadline;
+	struct tmr t;
+};
+
+static void wait_tick(void *arg)
+{
+	struct waiter *w = arg;
+
+	if ((w->cond && w->cond(w->arg)) || clock_mono_ms() >= w->deadline)
+		loop_stop(w->l);
+	else
+		tmr_start(loop_timers(w->l), &w->t, 2, wait_tick, w);
+}
+
+/* Run the signalling loop until cond holds or max_ms passed; returns cond. */
+static bool run_until(struct loop *l, bool (*cond)(void *), void *arg, unsigned max_ms)
+{
+	struct waiter w = {.l = l, .cond = cond, .arg = arg};
+
+	tmr_init(&w.t);
+	w.deadline = clock_mono_ms() + max_ms;
+	tmr_start(loop_timers(l), &w.t, 0, wait_tick, &w);
+	loop_run(l);
+	tmr_cancel(&w.t);
+	return cond ? cond(arg) : true;
+}
+
+static bool int_is_set(void *arg)
+{
+	return *(int *)arg > 0;
+}
+
+struct phone {
+	int fd;
+	struct sa addr;
+};
+
+static bool phone_open(struct phone *p)
+{
+	struct sa a;
+
+	sa_set(&a, PL("127.0.0.1"), 0);
+	p->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (p->fd < 0)
+		return false;
+	if (bind(p->fd, &a.u.sa, a.len) < 0)
+		return false;
+	p->addr.len = sizeof(p->addr.u);
+	return getsockname(p->fd, &p->addr.u.sa, &p->addr.len) == 0;
+}
+
+static void phone_close(struct phone *p)
+{
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+}
+
+static void psend(const struct phone *p, const struct sa *to, const void *buf, size_t len)
+{
+	(void)!sendto(p->fd, buf, len, 0, &to->u.sa, to->len);
+}
+
+/* One datagram within timeout_ms, or -1. */
+static int precv(const struct phone *p, uint8_t *buf, size_t cap, int timeout_ms, struct sa *from)
+{
+	struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
+	struct sa tmp;
+	ssize_t n;
+
+	if (poll(&pfd, 1, timeout_ms) <= 0)
+		return -1;
+	if (!from)
+		from = &tmp;
+	from->len = sizeof(from->u);
+	n = recvfrom(p->fd, buf, cap, MSG_DONTWAIT, &from->u.sa, &from->len);
+	return n < 0 ? -1 : (int)n;
+}
+
+/* Nothing arrives within ms. */
+static bool pquiet(const struct phone *p, int ms)
+{
+	uint8_t buf[2048];
+
+	return precv(p, buf, sizeof(buf), ms, NULL) < 0;
+}
+
+static size_t rtp_make(uint8_t *buf, uint16_t seq, uint32_t ts, uint32_t ssrc, uint8_t fill,
+		       size_t plen)
+{
+	buf[0] = 0x80;
+	buf[1] = 0; /* PCMU */
+	wr16(buf + 2, seq);
+	wr32(buf + 4, ts);
+	wr32(buf + 8, ssrc);
+	for (size_t i = 0; i < plen; i++)
+		buf[12 + i] = (uint8_t)(fill + i);
+	return 12 + plen;
+}
+
+static bool payload_ok(const uint8_t *buf, size_t len, uint8_t fill, size_t plen)
+{
+	if (len != 12 + plen)
+		return false;
+	for (size_t i = 0; i < plen; i++)
+		if (buf[12 + i] != (uint8_t)(fill + i))
+			return false;
+	return true;
+}
+
+struct stwait {
+	const struct media_bridge *b;
+	int side;
+	size_t off;
+	uint64_t want;
+};
+
+static uint64_t stat_field(const struct media_bridge *b, int side, size_t off)
+{
+	struct media_side_stats st;
+	uint64_t v;
+
+	media_bridge_stats(b, side, &st);
+	memcpy(&v, (const char *)&st + off, sizeof(v));
+	return v;
+}
+
+/* Poll a counter until it reaches want (bounded). */
+static bool wait_stat(const struct media_bridge *b, int side, size_t off, uint64_t want)
+{
+	uint64_t end = now_ms() + 1000;
+
+	while (stat_field(b, side, off) < want) {
+		if (now_ms() > end)
+			return false;
+		usleep(500);
+	}
+	return true;
+}
+
+#define ST(f) offsetof(struct media_side_stats, f)
+
+static void key_make(struct sr_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->suite = SR_AES_CM_128_HMAC_SHA1_80;
+	rand_bytes(k->key, 16);
+	rand_bytes(k->salt, 14);
+}
+
+/* A libsrtp2 context under k: outbound to protect, inbound to unprotect. */
+static srtp_t lsrtp_new(const struct sr_key *k, bool outbound)
+{
+	static bool inited;
+	srtp_policy_t pol;
+	uint8_t master[30];
+	srtp_t s = NULL;
+
+	if (!inited) {
+		srtp_init();
+		inited = true;
+	}
+	memset(&pol, 0, sizeof(pol));
+	srtp_crypto_policy_set_rtp_default(&pol.rtp);
+	srtp_crypto_policy_set_rtcp_default(&pol.rtcp);
+	memcpy(master, k->key, 16);
+	memcpy(master + 16, k->salt, 14);
+	pol.key = master;
+	pol.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
+	pol.window_size = 128;
+	if (srtp_create(&s, &pol) != srtp_err_status_ok)
+		return NULL;
+	return s;
+}
+
+static size_t lprotect(srtp_t s, uint8_t *buf, size_t len)
+{
+	int l = (int)len;
+
+	if (srtp_protect(s, buf, &l) != srtp_err_status_ok)
+		return 0;
+	return (size_t)l;
+}
+
+static int lunprotect(srtp_t s, uint8_t *buf, int len)
+{
+	int l = len;
+
+	if (len < 0 || srtp_unprotect(s, buf, &l) != srtp_err_status_ok)
+		return -1;
+	return l;
+}
+
+/* A bridge with side A at phone a, side B at phone b. */
+struct call {
+	struct media_bridge *b;
+	struct phone a, b_;
+	struct sa la, lb, la_rtcp, lb_rtcp;
+};
+
+static bool call_open(struct env *e, struct call *c, void *owner)
+{
+	memset(c, 0, sizeof(*c));
+	c->a.fd = c->b_.fd = -1;
+	if (media_bridge_alloc(e->m, &c->b, owner))
+		return false;
+	if (!phone_open(&c->a) || !phone_open(&c->b_))
+		return false;
+	media_bridge_local(c->b, 0, &c->la, &c->la_rtcp);
+	media_bridge_local(c->b, 1, &c->lb, &c->lb_rtcp);
+	return true;
+}
+
+static void call_remotes(struct call *c)
+{
+	media_bridge_set_remote(c->b, 0, &c->a.addr, NULL, false);
+	media_bridge_set_remote(c->b, 1, &c->b_.addr, NULL, false);
+}
+
+static void call_close(struct call *c)
+{
+	if (c->b)
+		media_bridge_free(c->b);
+	phone_close(&c->a);
+	phone_close(&c->b_);
+}
+
+/* ---- unit: header checks and the stream rewrite ---- */
+
+static void test_rtp_unit(void)
+{
+	uint8_t p[64];
+	struct rtp_in in;
+	struct rtp_out out;
+
+	/* classify */
+	rtp_make(p, 1, 0, 1, 0, 20);
+	CHECK_EQ_INT(rtp_classify(p, 32, false), RTP_PKT);
+	CHECK_EQ_INT(rtp_classify(p, 32, true), RTP_INVALID);
+	CHECK_EQ_INT(rtp_classify(p, 11, false), RTP_INVALID);
+	p[0] = 0x40;
+	CHECK_EQ_INT(rtp_classify(p, 32, false), RTP_INVALID);
+	p[0] = 0x8f; /* 15 CSRCs: header longer than the packet */
+	CHECK_EQ_INT(rtp_classify(p, 32, false), RTP_INVALID);
+	p[0] = 0x80;
+	p[1] = 200;
+	CHECK_EQ_INT(rtp_classify(p, 32, false), RTP_RTCP); /* rtcp-mux */
+	CHECK_EQ_INT(rtp_classify(p, 32, true), RTP_RTCP);
+	p[1] = 72; /* reserved: would be RTCP with the marker */
+	CHECK_EQ_INT(rtp_classify(p, 32, false), RTP_INVALID);
+
+	/* rewrite: continuous across the 16-bit wrap, duplicates and old ones dropped */
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
+	out.ssrc = 0xabcdef01;
+	out.seq = 65533; /* base 65534 */
+	out.ts = 1000;
+	for (unsigned i = 0; i < 4; i++) {
+		rtp_make(p, (uint16_t)(7 + i), 160 * i, 0x1234, 0, 20);
+		rtp_in_update(&in, p, 0);
+		REQUIRE(rtp_map(&in, &out, p, 1000 * i, 8000));
+		CHECK_EQ_INT(rd16(p + 2), (uint16_t)(65534 + i));
+		CHECK_EQ_INT(rd32(p + 4), 1000 + 160 * i);
+		CHECK_EQ_INT(rd32(p + 8), 0xabcdef01);
+	}
+	rtp_make(p, 10, 480, 0x1234, 0, 20); /* duplicate of the last */
+	rtp_in_update(&in, p, 0);
+	CHECK(!rtp_map(&in, &out, p, 5000, 8000));
+	rtp_make(p, 12, 800, 0x1234, 0, 20); /* skips 11 */
+	rtp_in_update(&in, p, 0);
+	CHECK(rtp_map(&in, &out, p, 6000, 8000));
+	CHECK_EQ_INT(rd16(p + 2), 3);
+	rtp_make(p, 11, 640, 0x1234, 0, 20); /* late, still new: forwarded */
+	rtp_in_update(&in, p, 0);
+	CHECK(rtp_map(&in, &out, p, 6000, 8000));
+	CHECK_EQ_INT(rd16(p + 2), 2);
+	CHECK_EQ_INT(rtp_in_lost(&in), 0);
+	/* a new SSRC 100 ms later: +1, timestamp advanced by the elapsed time */
+	rtp_make(p, 40000, 5, 0x5678, 0, 20);
+	rtp_in_update(&in, p, 0);
+	CHECK(rtp_map(&in, &out, p, 106000, 8000));
+	CHECK_EQ_INT(rd16(p + 2), 4);
+	CHECK_EQ_INT(rd32(p + 4), 1000 + 800 + 800);
+}
+
+/* ---- relay ---- */
+
+static void test_bad_args(void)
+{
+	struct media_conf conf = {.port_min = PMIN, .port_max = PMAX, .workers = 1};
+	struct loop *l = NULL;
+	struct media *m = NULL;
+	struct media_bridge *b = NULL;
+	struct sr_key k;
+	struct sa a;
+
+	REQUIRE(loop_alloc(&l) == 0);
+	strcpy(conf.address, "not-an-ip");
+	CHECK_EQ_INT(media_alloc(&m, &conf, l, on_event, NULL), EINVAL);
+	strcpy(conf.address, "127.0.0.1");
+	conf.port_min = 30001;
+	conf.port_max = 30001; /* no even/odd pair */
+	CHECK_EQ_INT(media_alloc(&m, &conf, l, on_event, NULL), EINVAL);
+	conf.port_min = PMIN;
+	conf.port_max = PMAX;
+	REQUIRE(media_alloc(&m, &conf, l, on_event, NULL) == 0);
+	REQUIRE(media_bridge_alloc(m, &b, NULL) == 0);
+	sa_set(&a, PL("127.0.0.1"), 4000);
+	CHECK_EQ_INT(media_bridge_set_remote(b, 2, &a, NULL, false), EINVAL);
+	CHECK_EQ_INT(media_bridge_set_remote(b, 0, NULL, NULL, false), EINVAL);
+	sa_set(&a, PL("::1"), 4000);
+	CHECK_EQ_INT(media_bridge_set_remote(b, 0, &a, NULL, false), EINVAL);
+	key_make(&k);
+	k.suite = SR_SUITE_COUNT;
+	CHECK(media_bridge_set_crypto(b, 0, &k, NULL) != 0);
+	CHECK_EQ_INT(media_bridge_set_clock_rate(b, 0, 0), EINVAL);
+	CHECK_EQ_INT(media_bridge_set_clock_rate(b, 0, 48000), 0);
+	media_bridge_free(b);
+	media_free(m);
+	loop_free(l);
+}
+
+static void test_plain_relay(void)
+{
+	struct env e;
+	struct call c;
+	uint8_t buf[2048];
+	struct sa from;
+	uint32_t ossrc = 0, ts_prev = 0;
+	uint16_t seq0 = 0;
+	int tag, n;
+
+	REQUIRE(env_open(&e, 2, 0, PMIN, PMAX));
+	REQUIRE(call_open(&e, &c, &tag));
+	call_remotes(&c);
+
+	/* A -> B, then a new SSRC, then a restart of the sequence */
+	for (unsigned i = 0; i < 11; i++) {
+		uint32_t ssrc = i < 5 ? 0x11111111 : 0x22222222;
+		uint16_t seq = (uint16_t)(i < 5 ? 100 + i : i < 8 ? 5000 + i : i - 8);
+		uint32_t ts = i < 5 ? 1000 + 160 * i : 777 + 160 * i;
+		size_t len = rtp_make(buf, seq, ts, ssrc, (uint8_t)i, 160);
+
+		psend(&c.a, &c.la, buf, len);
+		n = precv(&c.b_, buf, sizeof(buf), 1000, &from);
+		REQUIRE(n > 0);
+		CHECK(sa_eq(&from, &c.lb));
+		CHECK(payload_ok(buf, (size_t)n, (uint8_t)i, 160));
+		if (i == 0) {
+			ossrc = rd32(buf + 8);
+			seq0 = rd16(buf + 2);
+			CHECK(ossrc != 0x11111111);
+		} else {
+			CHECK_EQ_INT(rd32(buf + 8), ossrc);
+			CHECK_EQ_INT(rd16(buf + 2), (uint16_t)(seq0 + i));
+			CHECK((int32_t)(rd32(buf + 4) - ts_prev) > 0);
+			if (i != 5 && i != 8)
+				CHECK_EQ_INT(rd32(buf + 4) - ts_prev, 160);
+		}
+		ts_prev = rd32(buf + 4);
+	}
+
+	/* B -> A: its own outgoing stream */
+	for (unsigned i = 0; i < 3; i++) {
+		size_t len = rtp_make(buf, (uint16_t)(9 + i), 160 * i, 0x33333333, 7, 80);
+
+		psend(&c.b_, &c.lb, buf, len);
+		n = precv(&c.a, buf, sizeof(buf), 1000, &from);
+		REQUIRE(n > 0);
+		CHECK(sa_eq(&from, &c.la));
+		CHECK(payload_ok(buf, (size_t)n, 7, 80));
+		CHECK(rd32(buf + 8) != 0x33333333);
+		CHECK(rd32(buf + 8) != ossrc);
+	}
+
+	CHECK(run_until(e.l, int_is_set, &evs.first[1], 1000));
+	CHECK(run_until(e.l, int_is_set, &evs.first[0], 1000));
+	CHECK_EQ_INT(evs.first[0], 1);
+	CHECK_EQ_INT(evs.first[1], 1);
+	CHECK(evs.owner == &tag);
+	CHECK(wait_stat(c.b, 1, ST(packets_out), 11));
+	{
+		struct media_side_stats sa_, sb;
+
+		media_bridge_stats(c.b, 0, &sa_);
+		media_bridge_stats(c.b, 1, &sb);
+		CHECK_EQ_INT(sa_.packets_in, 11);
+		CHECK_EQ_INT(sa_.bytes_in, 11 * 172);
+		CHECK_EQ_INT(sa_.packets_out, 3);
+		CHECK_EQ_INT(sb.packets_in, 3);
+		CHECK_EQ_INT(sb.packets_out, 11);
+		CHECK_EQ_INT(sb.bytes_out, 11 * 172);
+		CHECK_EQ_INT(sa_.dropped + sb.dropped, 0);
+		CHECK_EQ_INT(sa_.lost, 0);
+		CHECK(sa_.latched && sb.latched);
+	}
+	call_close(&c);
+	env_close(&e);
+}
+
+/* Loss from a sequence gap; jitter from packets sent back to back while their timestamps
+ * say 20 ms apart. */
+static void test_loss_jitter(void)
+{
+	struct env e;
+	struct call c;
+	uint8_t buf[2048];
+	static const uint16_t seqs[] = {1, 2, 4, 5, 8, 9};
+	struct media_side_stats st;
+
+	REQUIRE(env_open(&e, 1, 0, PMIN, PMAX));
+	REQUIRE(call_open(&e, &c, NULL));
+	call_remotes(&c);
+	for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
+		size_t len = rtp_make(buf, seqs[i], 160u * seqs[i], 0x4242, 0, 160);
+
+		psend(&c.a, &c.la, buf, len);
+		REQUIRE(precv(&c.b_, buf, sizeof(buf), 1000, NULL) > 0);
+	}
+	CHECK(wait_stat(c.b, 0, ST(packets_in), 6));
+	media_bridge_stats(c.b, 0, &st);
+	CHECK_EQ_INT(st.lost, 3);
+	CHECK(st.jitter_ms > 1.0 && st.jitter_ms < 1000.0);
+	call_close(&c);
+	env_close(&e);
+}
+
+static void test_before_remote(void)
+{
+	struct env e;
+	struct call c;
+	uint8_t buf[2048];
+	size_t len;
+
+	REQUIRE(env_open(&e, 1, 0, PMIN, PMAX));
+	REQUIRE(call_open(&e, &c, NULL));
+	media_bridge_set_remote(c.b, 1, &c.b_.addr, NULL, false);
+	/* Side A has no SDP yet: what it does not know it does not take. */
+	len = rtp_make(buf, 1, 0, 0x77, 0, 20);
+	psend(&c.a, &c.la, buf, len);
+	CHECK(wait_stat(c.b, 0, ST(dropped), 1));
+	CHECK(pquiet(&c.b_, 50));
+	media_bridge_set_remote(c.b, 0, &c.a.addr, NULL, false);
+	len = rtp_make(buf, 2, 160, 0x77, 0, 20);
+	psend(&c.a, &c.la, buf, len);
+	CHECK(precv(&c.b_, buf, sizeof(buf), 1000, NULL) > 0);
+	call_close(&c);
+	env_close(&e);
+}
+
+/* Side A speaks SRTP (libsrtp2 phone), side B plain RTP. */
+static void test_srtp_plain(void)
+{
+	struct env e;
+	struct call c;
+	struct sr_key a_tx, a_rx;
+	srtp_t out = NULL, in = NULL;
+	uint8_t buf[2048];
+	int n;
+
+	REQUIRE(env_open(&e, 1, 0, PMIN, PMAX));
+	REQUIRE(call_open(&e, &c, NULL));
+	key_make(&a_tx);
+	key_make(&a_rx);
+	REQUIRE(media_bridge_set_crypto(c.b, 0, &a_tx, &a_rx) == 0);
+	call_remotes(&c);
+	out = lsrtp_new(&a_tx, true);
+	in = lsrtp_new(&a_rx, false);
+	REQUIRE(out && in);
+	for (unsigned i = 0; i < 5; i++) {
+		size_t len = rtp_make(buf, (uint16_t)(60000 + i), 160 * i, 0xa1, (uint8_t)i, 160);
+
+		len = lprotect(out, buf, len);
+		REQUIRE(len == 12 + 160 + 10);
+		psend(&c.a, &c.la, buf, len);
+		n = precv(&c.b_, buf, sizeof(buf), 1000, NULL);
+		REQUIRE(n > 0);
+		CHECK(payload_ok(buf, (size_t)n, (uint8_t)i, 160));
+	}
+	for (unsigned i = 0; i < 5; i++) {
+		size_t len = rtp_make(buf, (uint16_t)(10 + i), 160 * i, 0xb1, (uint8_t)(50 + i), 160);
+
+		psend(&c.b_, &c.lb, buf, len);
+		n = precv(&c.a, buf, sizeof(buf), 1000, NULL);
+		REQUIRE(n == 12 + 160 + 10);
+		n = lunprotect(in, buf, n);
+		CHECK(n > 0 && payload_ok(buf, (size_t)n, (uint8_t)(50 + i), 160));
+	}
+	srtp_dealloc(out);
+	srtp_dealloc(in);
+	call_close(&c);
+	env_close(&e);
+}
+
+struct sphone {
+	struct sr_key tx, rx; /* the phone's view: tx is what it sends under */
+	srtp_t out, in;
+};
+
+static bool sphone_init(struct sphone *p)
+{
+	key_make(&p->tx);
+	key_make(&p->rx);
+	p->out = lsrtp_new(&p->tx, true);
+	p->in = lsrtp_new(&p->rx, false);
+	return p->out && p->in;
+}
+
+static void sphone_fini(struct sphone *p)
+{
+	if (p->out)
+		srtp_dealloc(p->out);
+	if (p->in)
+		srtp_dealloc(p->in);
+	p->out = p->in = NULL;
+}
+
+/* SRTP on both sides under different keys: same payload end to end, different ciphertext. */
+static void test_srtp_both(void)
+{
+	struct env e;
+	struct call c;
+	struct sphone pa, pb;
+	uint8_t buf[2048], sent[2048];
+	int n;
+
+	REQUIRE(env_open(&e, 1, 0, PMIN, PMAX));
+	REQUIRE(call_open(&e, &c, NULL));
+	REQUIRE(sphone_init(&pa) && sphone_init(&pb));
+	REQUIRE(media_bridge_set_crypto(c.b, 0, &pa.tx, &pa.rx) == 0);
+	REQUIRE(media_bridge_set_crypto(c.b, 1, &pb.tx, &pb.rx) == 0);
+	call_remotes(&c);
+	for (unsigned i = 0; i < 5; i++) {
+		size_t len = rtp_make(buf, (uint16_t)(1 + i), 160 * i, 0xa2, (uint8_t)i, 160);
+
+		len = lprotect(pa.out, buf, len);
+		memcpy(sent, buf, len);
+		psend(&c.a, &c.la, buf, len);
+		n = precv(&c.b_, buf, sizeof(buf), 1000, NULL);
+		REQUIRE(n == (int)len);
+		CHECK(memcmp(buf + 12, sent + 12, 160) != 0);
+		n = lunprotect(pb.in, buf, n);
+		CHECK(n > 0 && payload_ok(buf, (size_t)n, (uint8_t)i, 160));
+	}
+	for (unsigned i = 0; i < 5; i++) {
+		size_t len = rtp_make(buf, (uint16_t)(900 + i), 160 * i, 0xb2, (uint8_t)(9 + i), 160);
+
+		len = lprotect(pb.out, buf, len);
+		psend(&c.b_, &c.lb, buf, len);
+		n = precv(&c.a, buf, sizeof(buf), 1000, NULL);
+		n = lunprotect(pa.in, buf, n);
+		CHECK(n > 0 && payload_ok(buf, (size_t)n, (uint8_t)(9 + i), 160));
+	}
+	sphone_fini(&pa);
+	sphone_fini(&pb);
+	call_close(&c);
+	env_close(&e);
+}
+
+/* A tampered packet is an authentication failure and goes nowhere; a replay is counted. */
+static void test_tamper_replay(void)
+{
+	struct env e;
+	struct call c;
+	struct sphone pa;
+	uint8_t buf[2048], pkt[2048];
+	size_t len;
+	struct media_side_stats st;
+
+	REQUIRE(env_open(&e, 1, 0, PMIN, PMAX));
+	REQUIRE(call_open(&e, &c, NULL));
+	REQUIRE(sphone_init(&pa));
+	REQUIRE(media_bridge_set_crypto(c.b, 0, &pa.tx, &pa.rx) == 0);
+	call_remotes(&c);
+
+	len = lprotect(pa.out, pkt, rtp_make(pkt, 1, 0, 0xa3, 0, 160));
+	memcpy(buf, pkt, len);
+	buf[40] ^= 1;
+	psend(&c.a, &c.la, buf, len);
+	CHECK(wait_stat(c.b, 0, ST(auth_failures), 1));
+	CHECK(pquiet(&c.b_, 50));
+	media_bridge_stats(c.b, 0, &st);
+	CHECK(!st.latched);
+	CHECK_EQ_INT(st.packets_in, 0);
+
+	psend(&c.a, &c.la, pkt, len);
+	CHECK(precv(&c.b_, buf, sizeof(buf), 1000, NULL) == 12 + 160);
+	psend(&c.a, &c.la, pkt, len); /* replay */
+	CHECK(wait_stat(c.b, 0, ST(replays), 1));
+	CHECK(pquiet(&c.b_, 50));
+	media_bridge_stats(c.b, 0, &st);
+	CHECK_EQ_INT(st.auth_failures, 1);
+	CHECK_EQ_INT(st.replays, 1);
+	CHECK_EQ_INT(st.packets_in, 1);
+	CHECK(st.latched);
+	sphone_fini(&pa);
+	call_close(&c);
+	env_close(&e);
+}
+
+/* NAT: side A (SRTP) moves to another source port only with an authenticated packet; side B
+ * (plain) ignores strangers once latched. */
+static void test_latch_nat(void)
+{
+	struct env e;
+	struct call c;
+	struct sphone pa;
+	struct phone a2, a3, b3;
+	struct sr_key wrong;
+	uint8_t buf[2048];
+	size_t len;
+	srtp_t bad;
+	struct sa from;
+
+	REQUIRE(env_open(&e, 1, 0, PMIN, PMAX));
+	REQUIRE(call_open(&e, &c, NULL));
+	REQUIRE(phone_open(&a2) && phone_open(&a3) && phone_open(&b3));
+	REQUIRE(sphone_init(&pa));
+	REQUIRE(media_bridge_set_crypto(c.b, 0, &pa.tx, &pa.rx) == 0);
+	call_remotes(&c);
+
+	/* A stranger without the key: counted, never latched. */
+	key_make(&wrong);
+	bad = lsrtp_new(&wrong, true);
+	REQUIRE(bad);
+	len = lprotect(bad, buf, rtp_make(buf, 1, 0, 0xa4, 0, 160));
+	psend(&a3, &c.la, buf, len);
+	CHECK(wait_stat(c.b, 0, ST(auth_failures), 1));
+	CHECK(evs.first[0] == 0);
+
+	/* B -> A still goes to the SDP address. */
+	len = rtp_make(buf, 1, 0, 0xb4, 1, 160);
+	psend(&c.b_, &c.lb, buf, len);
+	CHECK(precv(&c.a, buf, sizeof(buf), 1000, NULL) > 0);
+	CHECK(pquiet(&a3, 20));
+
+	/* The phone behind NAT: authenticated from another port, latched. */
+	len = lprotect(pa.out, buf, rtp_make(buf, 2, 160, 0xa4, 2, 160));
+	psend(&a2, &c.la, buf, len);
+	CHECK(precv(&c.b_, buf, sizeof(buf), 1000, NULL) > 0);
+	len = rtp_make(buf, 2, 160, 0xb4, 3, 160);
+	psend(&c.b_, &c.lb, buf, len);
+	CHECK(precv(&a2, buf, sizeof(buf), 1000, &from) > 0);
+	CHECK(sa_eq(&from, &c.la));
+	CHECK(pquiet(&c.a, 20));
+	CHECK(run_until(e.l, int_is_set, &evs.first[0], 1000));
+
+	/* Side B is latched to its phone: a stranger's plain RTP is dropped. */
+	len = rtp_make(buf, 50, 0, 0x666, 4, 160);
+	psend(&b3, &c.lb, buf, len);
+	CHECK(wait_stat(c.b, 1, ST(dropped), 1));
+	CHECK(pquiet(&a2, 50));
+
+	srtp_dealloc(bad);
+	sphone_fini(&pa);
+	phone_close(&a2);
+	phone_close(&a3);
+	phone_close(&b3);
+	call_close(&c);
+	env_close(&e);
+}
+
+/* Hold: nothing toward B while it is not sending; on resume the sequence goes on at +1. */
+static void test_hold(void)
+{
+	struct env e;
+	struct call c;
+	uint8_t buf[2048];
+	uint16_t last = 0;
+	uint32_t last_ts = 0;
+	int n;
+
+	REQUIRE(env_open(&e, 1, 0, PMIN, PMAX));
+	REQUIRE(call_open(&e, &c, NULL));
+	call_remotes(&c);
+	for (unsigned i = 0; i < 10; i++) {
+		size_t len = rtp_make(buf, (uint16_t)(300 + i), 160 * i, 0x55, 0, 160);
+
+		if (i == 3)
+			REQUIRE(media_bridge_set_sending(c.b, 1, false) == 0);
+		if (i == 7)
+			REQUIRE(media_bridge_set_sending(c.b, 1, true) == 0);
+		psend(&c.a, &c.la, buf, len);
+		if (i >= 3 && i < 7) {
+			CHECK(pquiet(&c.b_, 30));
+			continue;
+		}
+		n = precv(&c.b_, buf, sizeof(buf), 1000, NULL);
+		REQUIRE(n > 0);
+		if (i > 0) {
+			CHECK_EQ_INT(rd16(buf + 2), (uint16_t)(last + 1));
+			CHECK((int32_t)(rd32(buf + 4) - last_ts) > 0);
+		}
+		last = rd16(buf + 2);
+		last_ts = rd32(buf + 4);
+	}
+	CHECK(wait_stat(c.b, 0, ST(packets_in), 10));
+	CHECK(wait_stat(c.b, 1, ST(packets_out), 6));
+	CHECK_EQ_INT(stat_field(c.b, 1, ST(packets_out)), 6);
+	call_close(&c);
+	env_close(&e);
+}
+
+static void test_echo(void)
+{
+	struct env e;
+	struct call c;
+	uint8_t buf[2048];
+	struct sa from;
+	uint16_t seq0 = 0;
+	int n;
+
+	REQUIRE(env_open(&e, 1, 0, PMIN, PMAX));
+	REQUIRE(call_open(&e, &c, NULL));
+	REQUIRE(media_bridge_set_echo(c.b, true) == 0);
+	media_bridge_set_remote(c.b, 0, &c.a.addr, NULL, false);
+	for (unsigned i = 0; i < 4; i++) {
+		size_t len = rtp_make(buf, (uint16_t)(70 + i), 160 * i, 0xec40, (uint8_t)i, 160);
+
+		psend(&c.a, &c.la, buf, len);
+		n = precv(&c.a, buf, sizeof(buf), 1000, &from);
+		REQUIRE(n > 0);
+		CHECK(sa_eq(&from, &c.la));
+		CHECK(payload_ok(buf, (size_t)n, (uint8_t)i, 160));
+		CHECK(rd32(buf + 8) != 0xec40);
+		if (i == 0)
+			seq0 = rd16(buf + 2);
+		CHECK_EQ_INT(rd16(buf + 2), (uint16_t)(seq0 + i));
+	}
+	CHECK(pquiet(&c.b_, 20));
+	call_close(&c);
+	env_close(&e);
+}
+
+static void test_timeout(void)
+{
+	struct env e;
+	struct call c, live;
+	uint8_t buf[2048];
+	int tag;
+
+	REQUIRE(env_open(&e, 1, 100, PMIN, PMAX));
+	REQUIRE(call_open(&e, &c, &tag));
+	REQUIRE(call_open(&e, &live, NULL));
+	call_remotes(&live);
+	/* The live bridge gets a packet every 20 ms: only the silent one times out. */
+	for (unsigned i = 0; i < 25 && !evs.timeout; i++) {
+		size_t len = rtp_make(buf, (uint16_t)i, 160 * i, 0x99, 0, 160);
+
+		psend(&live.a, &live.la, buf, len);
+		run_until(e.l, NULL, NULL, 20);
+	}
+	CHECK(run_until(e.l, int_is_set, &evs.timeout, 1000));
+	CHECK(evs.owner == &tag);
+	call_close(&live);
+	run_until(e.l, NULL, NULL, 200);
+	CHECK_EQ_INT(evs.timeout, 1); /* once */
+	call_close(&c);
+	env_close(&e);
+}
+
+/* Re-key mid-stream on side A (new keys, new SSRC, sequence restart) and then on side B: the
+ * streams toward both phones carry on at +1 under one SSRC, accepted by the same libsrtp2
+ * receiver (which would reject a repeated or reset sequence as a replay). */
+static void test_rekey(void)
+{
+	struct env e;
+	struct call c;
+	struct sphone pa, pb, pa2, pb2;
+	uint8_t buf[2048];
+	uint32_t ossrc = 0;
+	uint16_t seq0 = 0;
+	int n;
+
+	REQUIRE(env_open(&e, 1, 0, PMIN, PMAX));
+	REQUIRE(call_open(&e, &c, NULL));
+	REQUIRE(sphone_init(&pa) && sphone_init(&pb) && sphone_init(&pa2) && sphone_init(&pb2));
+	REQUIRE(media_bridge_set_crypto(c.b, 0, &pa.tx, &pa.rx) == 0);
+	REQUIRE(media_bridge_set_crypto(c.b, 1, &pb.tx, &pb.rx) == 0);
+	call_remotes(&c);
+	for (unsigned i = 0; i < 9; i++) {
+		struct sphone *a = i < 3 ? &pa : &pa2;
+		size_t len;
+
+		if (i == 3) /* re-INVITE from A: new keys both ways */
+			REQUIRE(media_bridge_set_crypto(c.b, 0, &pa2.tx, &pa2.rx) == 0);
+		if (i == 6) /* and then B gets new keys: a fresh receiver */
+			REQUIRE(media_bridge_set_crypto(c.b, 1, &pb2.tx, &pb2.rx) == 0);
+		len = rtp_make(buf, (uint16_t)(i < 3 ? 40 + i : i - 3), 160 * i,
+			       i < 3 ? 0xaaaa : 0xbbbb, (uint8_t)i, 160);
+		len = lprotect(a->out, buf, len);
+		psend(&c.a, &c.la, buf, len);
+		n = precv(&c.b_, buf, sizeof(buf), 1000, NULL);
+		REQUIRE(n > 0);
+		if (i == 0) {
+			ossrc = rd32(buf + 8);
+			seq0 = rd16(buf + 2);
+		}
+		CHECK_EQ_INT(rd32(buf + 8), ossrc);
+		CHECK_EQ_INT(rd16(buf + 2), (uint16_t)(seq0 + i));
+		n = lunprotect(i < 6 ? pb.in : pb2.in, buf, n);
+		CHECK(n > 0 && payload_ok(buf, (size_t)n, (uint8_t)i, 160));
+	}
+	/* Old keys from A are refused now. */
+	{
+		size_t len = lprotect(pa.out, buf, rtp_make(buf, 43, 0, 0xaaaa, 0, 160));
+
+		psend(&c.a, &c.la, buf, len);
+		CHECK(wait_stat(c.b, 0, ST(auth_failures), 1));
+		CHECK(pquiet(&c.b_, 30));
+	}
+	sphone_fini(&pa);
+	sphone_fini(&pb);
+	sphone_fini(&pa2);
+	sphone_fini(&pb2);
+	call_close(&c);
+	env_close(&e);
+}
+
+/* RTCP: plain on separate ports for both, sender SSRC and report blocks rewritten; then SRTCP
+ * multiplexed on side A's RTP port. */
+static void test_rtcp(void)
+{
+	struct env e;
+	struct call c;
+	struct phone ar, br;
+	struct sphone pa;
+	uint8_t buf[2048];
+	uint32_t ossrc_b, ts_out, ts_delta, ossrc_a;
+	struct sa from;
+	size_t len;
+	int n;
+
+	REQUIRE(env_open(&e, 1, 0, PMIN, PMAX));
+	REQUIRE(call_open(&e, &c, NULL));
+	REQUIRE(phone_open(&ar) && phone_open(&br));
+	media_bridge_set_remote(c.b, 0, &c.a.addr, &ar.addr, false);
+	media_bridge_set_remote(c.b, 1, &c.b_.addr, &br.addr, false);
+
+	/* RTP both ways first: learn the outgoing SSRCs and A's timestamp offset. */
+	len = rtp_make(buf, 5, 50000, 0x1a1a1a1a, 0, 160);
+	psend(&c.a, &c.la, buf, len);
+	REQUIRE(precv(&c.b_, buf, sizeof(buf), 1000, NULL) > 0);
+	ossrc_b = rd32(buf + 8);
+	ts_out = rd32(buf + 4);
+	ts_delta = ts_out - 50000;
+	len = rtp_make(buf, 5, 0, 0x2b2b2b2b, 0, 160);
+	psend(&c.b_, &c.lb, buf, len);
+	REQUIRE(precv(&c.a, buf, sizeof(buf), 1000, NULL) > 0);
+	ossrc_a = rd32(buf + 8);
+
+	/* SR from A (one report block about what it receives from us) */
+	memset(buf, 0, 52);
+	buf[0] = 0x81;
+	buf[1] = 200;
+	wr16(buf + 2, 12);
+	wr32(buf + 4, 0x1a1a1a1a);
+	wr32(buf + 16, 50160);	 /* RTP timestamp */
+	wr32(buf + 28, ossrc_a); /* report block source */
+	psend(&ar, &c.la_rtcp, buf, 52);
+	n = precv(&br, buf, sizeof(buf), 1000, &from);
+	REQUIRE(n == 52);
+	CHECK(sa_eq(&from, &c.lb_rtcp));
+	CHECK_EQ_INT(rd32(buf + 4), ossrc_b);
+	CHECK_EQ_INT(rd32(buf + 16), 50160 + ts_delta);
+	CHECK_EQ_INT(rd32(buf + 28), 0x2b2b2b2b);
+
+	/* SRTCP from A multiplexed on its RTP port (RFC 5761), relayed as plain RTCP to B. */
+	REQUIRE(sphone_init(&pa));
+	REQUIRE(media_bridge_set_crypto(c.b, 0, &pa.tx, &pa.rx) == 0);
+	REQUIRE(media_bridge_set_remote(c.b, 0, &c.a.addr, NULL, true) == 0);
+	memset(buf, 0, 8);
+	buf[0] = 0x80;
+	buf[1] = 201; /* empty RR */
+	wr16(buf + 2, 1);
+	wr32(buf + 4, 0x1a1a1a1a);
+	{
+		int l = 8;
+
+		REQUIRE(srtp_protect_rtcp(pa.out, buf, &l) == srtp_err_status_ok);
+		psend(&c.a, &c.la, buf, (size_t)l);
+	}
+	n = precv(&br, buf, sizeof(buf), 1000, NULL);
+	REQUIRE(n == 8);
+	CHECK_EQ_INT(buf[1], 201);
+	CHECK_EQ_INT(rd32(buf + 4), ossrc_b);
+	/* and B's RR comes back to A as SRTCP on A's RTP port */
+	buf[0] = 0x80;
+	buf[1] = 201;
+	wr16(buf + 2, 1);
+	wr32(buf + 4, 0x2b2b2b2b);
+	psend(&br, &c.lb_rtcp, buf, 8);
+	n = precv(&c.a, buf, sizeof(buf), 1000, &from);
+	REQUIRE(n > 8);
+	CHECK(sa_eq(&from, &c.la));
+	REQUIRE(srtp_unprotect_rtcp(pa.in, buf, &n) == srtp_err_status_ok);
+	CHECK_EQ_INT(n, 8);
+	CHECK_EQ_INT(rd32(buf + 4), ossrc_a);
+
+	sphone_fini(&pa);
+	phone_close(&ar);
+	phone_close(&br);
+	call_close(&c);
+	env_close(&e);
+}
+
+struct exhaust {
+	struct media *m;
+	struct media_bridge *b;
+};
+
+/* Ports come back once the worker has closed the sockets (asynchronously). */
+static bool alloc_again(void *arg)
+{
+	struct exhaust *x = arg;
+
+	return x->b || media_bridge_alloc(x->m, &x->b, NULL) == 0;
+}
+
+/* 8 ports make 4 pairs: two bridges, then ENOSPC until one is freed. */
+static void test_ports_enospc(void)
+{
+	struct env e;
+	struct media_bridge *bs[4] = {0};
+	struct exhaust x = {0};
+	struct sa l0, l1;
+	int n = 0, err = 0;
+
+	REQUIRE(env_open(&e, 1, 0, 24000, 24007));
+	while (n < 4 && !(err = media_bridge_alloc(e.m, &bs[n], NULL))) {
+		media_bridge_local(bs[n], 0, &l0, NULL);
+		media_bridge_local(bs[n], 1, &l1, NULL);
+		CHECK(sa_port(&l0) % 2 == 0 && sa_port(&l1) % 2 == 0);
+		CHECK(sa_port(&l0) >= 24000 && sa_port(&l0) <= 24006);
+		CHECK(sa_port(&l0) != sa_port(&l1));
+		n++;
+	}
+	CHECK_EQ_INT(err, ENOSPC);
+	CHECK(n >= 1 && n <= 2);
+	media_bridge_free(bs[0]);
+	x.m = e.m;
+	CHECK(run_until(e.l, alloc_again, &x, 1000));
+	bs[0] = x.b;
+	for (int i = 0; i < n; i++)
+		media_bridge_free(bs[i]);
+	env_close(&e);
+}
+
+/* No event for a bridge after media_bridge_free returns, even one already queued. */
+static void test_no_event_after_free(void)
+{
+	struct env e;
+	struct call c;
+	uint8_t buf[2048];
+	size_t len;
+
+	REQUIRE(env_open(&e, 1, 50, PMIN, PMAX));
+	REQUIRE(call_open(&e, &c, NULL));
+	call_remotes(&c);
+	len = rtp_make(buf, 1, 0, 0x1, 0, 20);
+	psend(&c.a, &c.la, buf, len);
+	CHECK(wait_stat(c.b, 0, ST(packets_in), 1));
+	usleep(150 * 1000); /* the timeout fires on the worker meanwhile */
+	media_bridge_free(c.b);
+	c.b = NULL;
+	run_until(e.l, NULL, NULL, 100);
+	CHECK_EQ_INT(evs.total, 0);
+	call_close(&c);
+	env_close(&e);
+}
+
+struct blaster {
+	struct sa to[16];
+	int n;
+	atomic_bool stop;
+	unsigned long sent;
+};
+
+static void *blast(void *arg)
+{
+	struct blaster *bl = arg;
+	struct phone p;
+	uint8_t buf[256];
+	uint16_t seq = 0;
+
+	if (!phone_open(&p))
+		return NULL;
+	while (!atomic_load(&bl->stop)) {
+		for (int i = 0; i < bl->n; i++) {
+			size_t len = rtp_make(buf, seq, seq * 160u, 0xf00d, 0, 160);
+
+			psend(&p, &bl->to[i], buf, len);
+			bl->sent++;
+		}
+		seq++;
+	}
+	phone_close(&p);
+	return NULL;
+}
+
+/* Bridges freed (and re-keyed, re-pointed) while packets pour in on two workers; then
+ * media_free with bridges still open and commands still queued. ASan checks the rest. */
+static void test_free_while_flowing(void)
+{
+	struct env e;
+	struct media_bridge *bs[16];
+	struct blaster bl = {0};
+	struct phone sink;
+	struct sr_key k;
+	pthread_t th;
+
+	REQUIRE(env_open(&e, 2, 1000, PMIN, PMAX));
+	REQUIRE(phone_open(&sink));
+	key_make(&k);
+	for (int i = 0; i < 16; i++) {
+		REQUIRE(media_bridge_alloc(e.m, &bs[i], &bs[i]) == 0);
+		media_bridge_set_remote(bs[i], 0, &sink.addr, NULL, false);
+		media_bridge_set_remote(bs[i], 1, &sink.addr, NULL, false);
+		if (i % 2)
+			media_bridge_set_crypto(bs[i], 1, &k, &k);
+		media_bridge_local(bs[i], 0, &bl.to[i], NULL);
+	}
+	bl.n = 16;
+	REQUIRE(pthread_create(&th, NULL, blast, &bl) == 0);
+	for (int i = 0; i < 12; i++) {
+		run_until(e.l, NULL, NULL, 5);
+		media_bridge_set_crypto(bs[i], 0, &k, NULL);
+		media_bridge_set_sending(bs[i], 1, i % 3 != 0);
+		media_bridge_free(bs[i]);
+	}
+	run_until(e.l, NULL, NULL, 20);
+	/* bridges 12..15 are still open, some with a command in flight */
+	media_bridge_set_crypto(bs[12], 0, &k, &k);
+	media_bridge_free(bs[13]);
+	env_close(&e);
+	atomic_store(&bl.stop, true);
+	pthread_join(th, NULL);
+	CHECK(bl.sent > 0);
+	phone_close(&sink);
+}
+
+static const struct test_case cases[] = {
+	{"rtp_unit", test_rtp_unit},
+	{"bad_args", test_bad_args},
+	{"plain_relay", test_plain_relay},
+	{"loss_jitter", test_loss_jitter},
+	{"before_remote", test_before_remote},
+	{"srtp_plain", test_srtp_plain},
+	{"srtp_both", test_srtp_both},
+	{"tamper_replay", test_tamper_replay},
+	{"latch_nat", test_latch_nat},
+	{"hold", test_hold},
+	{"echo", test_echo},
+	{"timeout", test_timeout},
+	{"rekey", test_rekey},
+	{"rtcp", test_rtcp},
+	{"ports_enospc", test_ports_enospc},
+	{"no_event_after_free", test_no_event_after_free},
+	{"free_while_flowing", test_free_while_flowing},
+};
+
+TEST_MAIN(cases)
