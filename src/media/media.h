@@ -27,7 +27,7 @@ struct media_conf {
 
 enum media_event_kind {
 	MEDIA_EV_FIRST_PACKET, /* the first packet from this side arrived (side latched) */
-	MEDIA_EV_TIMEOUT,      /* no media on the bridge for timeout_ms */
+	MEDIA_EV_TIMEOUT,      /* no media on the bridge for timeout_ms (again after media resumed) */
 };
 
 struct media_event {
@@ -36,7 +36,7 @@ struct media_event {
 	int side;
 };
 
-/* Runs on the signalling loop. */
+/* Runs on the signalling loop. It may alloc and free bridges, not media_free. */
 typedef void(media_event_h)(const struct media_event *ev, void *arg);
 
 int media_alloc(struct media **mp, const struct media_conf *conf, struct loop *sig_loop,
@@ -53,7 +53,10 @@ void media_bridge_free(struct media_bridge *b);
 /* Our address for this side: what the SDP toward this side's peer announces. */
 void media_bridge_local(const struct media_bridge *b, int side, struct sa *rtp, struct sa *rtcp);
 /* Where this side's peer said it receives (SDP c= and m= port, a=rtcp, rtcp-mux). Packets are
- * sent there until the peer's own packets arrive from elsewhere (NAT), then to their source. */
+ * sent there until the peer's own packets arrive from elsewhere (NAT), then to their source.
+ * Until it is called, the side takes no packets: set this side's keys first (or together), so
+ * that no packet is ever taken as plain RTP from a side that speaks SRTP. rtcp NULL: RTP port
+ * + 1. Calling it again with the same address keeps the latched one. */
 int media_bridge_set_remote(struct media_bridge *b, int side, const struct sa *rtp,
 			    const struct sa *rtcp, bool rtcp_mux);
 /* Keys for this side: rx unprotects what the peer sends, tx protects what we send it. NULL for
