@@ -32,7 +32,7 @@
 #include "net/sa.h"
 
 enum {
-	NSOCK = 16,	 /* generator sockets per side; many calls share one (latching is per bridge) */
+	NSOCK = 16, /* generator sockets per side, shared by many calls (latching is per bridge) */
 	PAYLOAD = 160,	 /* 20 ms of G.711 */
 	PTIME_MS = 20,
 	VERIFY_EVERY = 16, /* the receiver decrypts every packet of one call in this many */
@@ -193,59 +193,59 @@ static void *generator(void *arg)
 
 /* ---- receiver: count, and decrypt a sample with the phone's own context ---- */
 
-static void *receiver(void *arg)
+/* Drain one phone socket; phone s receives on leg s. */
+static unsigned long rx_drain(struct bench *bn, int s, int fd)
 {
-	struct bench *bn = arg;
 	static uint8_t bufs[32][2048];
 	struct mmsghdr msgs[32];
 	struct iovec iov[32];
 	struct sockaddr_storage from[32];
+	unsigned long got = 0;
+	int n;
+
+	do {
+		for (int i = 0; i < 32; i++) {
+			iov[i] = (struct iovec){.iov_base = bufs[i], .iov_len = sizeof(bufs[i])};
+			memset(&msgs[i], 0, sizeof(msgs[i]));
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+			msgs[i].msg_hdr.msg_name = &from[i];
+			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		}
+		n = recvmmsg(fd, msgs, 32, MSG_DONTWAIT, NULL);
+		for (int i = 0; i < n; i++) {
+			const struct sockaddr_in *sin = (const struct sockaddr_in *)&from[i];
+			struct bcall *c = bn->by_port[ntohs(sin->sin_port)];
+			size_t len = msgs[i].msg_len;
+
+			/* Every packet of one call in VERIFY_EVERY: a receiver must see the
+			 * stream whole to track its rollover counter. */
+			if (!c || (c - bn->calls) % VERIFY_EVERY)
+				continue;
+			if ((plain || !sr_unprotect(c->leg[s].in, bufs[i], &len)) &&
+			    len == 12 + PAYLOAD)
+				atomic_fetch_add(&bn->verified, 1);
+			else
+				atomic_fetch_add(&bn->verify_failed, 1);
+		}
+		if (n > 0)
+			got += (unsigned long)n;
+	} while (n == 32);
+	return got;
+}
+
+static void *receiver(void *arg)
+{
+	struct bench *bn = arg;
 
 	while (!atomic_load(&bn->stop_rx)) {
 		unsigned long got = 0;
 
-		for (int s = 0; s < 2; s++) {
-			for (int k = 0; k < NSOCK; k++) {
-				int n;
-
-				do {
-					for (int i = 0; i < 32; i++) {
-						iov[i].iov_base = bufs[i];
-						iov[i].iov_len = sizeof(bufs[i]);
-						memset(&msgs[i], 0, sizeof(msgs[i]));
-						msgs[i].msg_hdr.msg_iov = &iov[i];
-						msgs[i].msg_hdr.msg_iovlen = 1;
-						msgs[i].msg_hdr.msg_name = &from[i];
-						msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
-					}
-					n = recvmmsg(bn->gen[s][k], msgs, 32, MSG_DONTWAIT, NULL);
-					for (int i = 0; i < n; i++) {
-						struct sockaddr_in *sin = (struct sockaddr_in *)&from[i];
-						size_t len = msgs[i].msg_len;
-						struct bcall *c;
-
-						/* Every packet of one call in VERIFY_EVERY: a receiver
-						 * must see the stream whole to track its ROC. */
-						c = bn->by_port[ntohs(sin->sin_port)];
-						if (!c || (c - bn->calls) % VERIFY_EVERY)
-							continue;
-						/* phone s receives on leg s */
-						if ((plain || !sr_unprotect(c->leg[s].in, bufs[i], &len)) &&
-						    len == 12 + PAYLOAD)
-							atomic_fetch_add(&bn->verified, 1);
-						else
-							atomic_fetch_add(&bn->verify_failed, 1);
-					}
-					if (n > 0)
-						got += (unsigned long)n;
-				} while (n == 32);
-			}
-		}
+		for (int s = 0; s < 2; s++)
+			for (int k = 0; k < NSOCK; k++)
+				got += rx_drain(bn, s, bn->gen[s][k]);
 		atomic_fetch_add(&bn->received, got);
-		if (!got)
-			usleep(1000);
-		else
-			usleep(500);
+		usleep(got ? 500 : 1000);
 	}
 	return NULL;
 }
@@ -395,15 +395,17 @@ static int run(unsigned ncalls, unsigned seconds)
 
 			key_make(&lg->tx);
 			key_make(&lg->rx);
-			if (sr_session_alloc(&lg->out, &lg->tx) || sr_session_alloc(&lg->in, &lg->rx))
+			if (sr_session_alloc(&lg->out, &lg->tx))
+				return EIO;
+			if (sr_session_alloc(&lg->in, &lg->rx))
 				return EIO;
 			rand_bytes(&lg->ssrc, sizeof(lg->ssrc));
 			rand_bytes(&lg->seq, sizeof(lg->seq));
 			/* the relay unprotects what the phone sends, protects what it receives */
 			err = plain ? 0 : media_bridge_set_crypto(c->b, s, &lg->tx, &lg->rx);
 			if (!err)
-				err = media_bridge_set_remote(c->b, s, &bn->gen_addr[s][i % NSOCK], NULL,
-							      false);
+				err = media_bridge_set_remote(c->b, s, &bn->gen_addr[s][i % NSOCK],
+							      NULL, false);
 			if (err)
 				return err;
 		}
@@ -435,15 +437,15 @@ static int run(unsigned ncalls, unsigned seconds)
 
 		sum_stats(bn, &tf);
 		printf("relay_%s calls=%u workers=1 seconds=%.1f relayed_pps=%.0f "
-		       "worker_cpu=%.0f%% worker_cpu_us_per_pkt=%.2f%s "
-		       "sent=%lu received=%lu loss=%.3f%% relay_in=%llu relay_out=%llu "
-		       "auth_failures=%llu replays=%llu dropped=%llu verified=%lu verify_failed=%lu\n",
-		       plain ? "plain" : "srtp", ncalls, wall, (double)relayed / wall, cpu / 1e4 / wall,
-		       relayed ? cpu / (double)relayed : 0.0, plain ? "" : " (target <= 5)", sent,
-		       received,
-		       sent ? 100.0 * (double)(sent - (received < sent ? received : sent)) /
-				      (double)sent
-			    : 0.0,
+		       "worker_cpu=%.0f%% worker_cpu_us_per_pkt=%.2f%s\n",
+		       plain ? "plain" : "srtp", ncalls, wall, (double)relayed / wall,
+		       cpu / 1e4 / wall, relayed ? cpu / (double)relayed : 0.0,
+		       plain ? "" : " (target <= 5)");
+		printf("  sent=%lu received=%lu loss=%.3f%% relay_in=%llu relay_out=%llu "
+		       "auth_failures=%llu replays=%llu dropped=%llu verified=%lu "
+		       "verify_failed=%lu\n",
+		       sent, received,
+		       sent > received ? 100.0 * (double)(sent - received) / (double)sent : 0.0,
 		       (unsigned long long)tf.in, (unsigned long long)tf.out,
 		       (unsigned long long)tf.auth, (unsigned long long)tf.replays,
 		       (unsigned long long)tf.dropped, atomic_load(&bn->verified),

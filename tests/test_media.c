@@ -590,7 +590,8 @@ static void test_srtp_plain(void)
 		CHECK(payload_ok(buf, (size_t)n, (uint8_t)i, 160));
 	}
 	for (unsigned i = 0; i < 5; i++) {
-		size_t len = rtp_make(buf, (uint16_t)(10 + i), 160 * i, 0xb1, (uint8_t)(50 + i), 160);
+		uint8_t fill = (uint8_t)(50 + i);
+		size_t len = rtp_make(buf, (uint16_t)(10 + i), 160 * i, 0xb1, fill, 160);
 
 		psend(&c.b_, &c.lb, buf, len);
 		n = precv(&c.a, buf, sizeof(buf), 1000, NULL);
@@ -655,7 +656,8 @@ static void test_srtp_both(void)
 		CHECK(n > 0 && payload_ok(buf, (size_t)n, (uint8_t)i, 160));
 	}
 	for (unsigned i = 0; i < 5; i++) {
-		size_t len = rtp_make(buf, (uint16_t)(900 + i), 160 * i, 0xb2, (uint8_t)(9 + i), 160);
+		uint8_t fill = (uint8_t)(9 + i);
+		size_t len = rtp_make(buf, (uint16_t)(900 + i), 160 * i, 0xb2, fill, 160);
 
 		len = lprotect(pb.out, buf, len);
 		psend(&c.b_, &c.lb, buf, len);

@@ -104,11 +104,9 @@ static void ev_readable(int fd, unsigned events, void *arg)
 		if (kind == MEV_REMOVED) {
 			bridge_destroy(m, b);
 		} else if (!b->dead && m->h) {
-			struct media_event e = {
-				.kind = kind == MEV_FIRST ? MEDIA_EV_FIRST_PACKET : MEDIA_EV_TIMEOUT,
-				.owner = b->owner,
-				.side = side,
-			};
+			struct media_event e = {.owner = b->owner, .side = side};
+
+			e.kind = kind == MEV_FIRST ? MEDIA_EV_FIRST_PACKET : MEDIA_EV_TIMEOUT;
 			m->h(&e, m->arg);
 		}
 	}

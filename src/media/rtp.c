@@ -144,7 +144,10 @@ bool rtp_map(struct rtp_in *in, struct rtp_out *out, uint8_t *p, uint64_t now_us
 		uint32_t next_ts = out->ts;
 
 		if (out->started) {
-			uint64_t el = now_us > out->ts_us ? (now_us - out->ts_us) * rate / 1000000 : 0;
+			uint64_t el = 0;
+
+			if (now_us > out->ts_us)
+				el = (now_us - out->ts_us) * rate / 1000000;
 			/* The timestamp must move forward, even for a restart within one batch. */
 			next_ts += el ? (uint32_t)el : 1;
 		}

@@ -111,8 +111,8 @@ static void sock_read(struct mworker *w, const struct msock *ms)
 			} else {
 				memcpy(&src.u, &w->rfrom[i], h->msg_namelen);
 				src.len = h->msg_namelen;
-				relay_packet(w, b, ms->side, ms->rtcp, w->buf[i], w->rmsg[i].msg_len,
-					     &src, now_us);
+				relay_packet(w, b, ms->side, ms->rtcp, w->buf[i],
+					     w->rmsg[i].msg_len, &src, now_us);
 			}
 			h->msg_namelen = sizeof(w->rfrom[i]);
 		}
@@ -148,12 +148,13 @@ static void round_run(struct mworker *w)
 		if (n < MEDIA_EVENTS)
 			break;
 	}
-	if (total >= MEDIA_COALESCE) {
+	/* (Without the timer, never stop watching: the worker would go deaf.) */
+	if (total >= MEDIA_COALESCE &&
+	    !tmr_start(loop_timers(w->loop), &w->poll_tmr, 1, poll_tick, w)) {
 		if (!w->coalescing) {
 			w->coalescing = true;
 			(void)loop_fd_modify(w->loop, w->ep, 0);
 		}
-		tmr_start(loop_timers(w->loop), &w->poll_tmr, 1, poll_tick, w);
 	} else if (w->coalescing) {
 		w->coalescing = false;
 		(void)loop_fd_modify(w->loop, w->ep, LOOP_READ);
@@ -436,8 +437,10 @@ int worker_alloc(struct mworker **wp, struct media *m, unsigned idx, uint32_t ti
 	tmr_init(&w->tick);
 	tmr_init(&w->poll_tmr);
 	/* Check often enough that a timeout fires within about a quarter of itself. */
-	if (timeout_ms)
-		w->tick_ms = timeout_ms / 4 < 10 ? 10 : timeout_ms / 4 > 1000 ? 1000 : timeout_ms / 4;
+	if (timeout_ms) {
+		w->tick_ms = timeout_ms / 4;
+		w->tick_ms = w->tick_ms < 10 ? 10 : w->tick_ms > 1000 ? 1000 : w->tick_ms;
+	}
 	err = pthread_mutex_init(&w->lock, NULL);
 	if (err) {
 		free(w);
