@@ -203,7 +203,7 @@ static int daemon_start(struct daemon *d)
 		log_err("cannot open the database %s: %s", path, strerror(err));
 		return err;
 	}
-	err = pbx_alloc(&d->pbx, c, loop_timers(d->loop), d->store);
+	err = pbx_alloc(&d->pbx, c, d->loop, d->store);
 	if (err)
 		return err;
 	tp_mgr_set_close_handler(d->tp, pbx_conn_closed, d->pbx);
@@ -211,7 +211,10 @@ static int daemon_start(struct daemon *d)
 			      pbx_request, d->pbx);
 	if (err)
 		return err;
-	pbx_attach(d->pbx, d->stack);
+	err = pbx_attach(d->pbx, d->stack);
+	if (err)
+		return err;
+	sip_stack_set_stray_handler(d->stack, pbx_stray_response, d->pbx);
 	snprintf(path, sizeof(path), "%s/sotto.sock", c->data_dir);
 	err = ctl_alloc(&d->ctl, d->loop, path, on_control, d);
 	if (err) {
@@ -233,9 +236,23 @@ static int daemon_start(struct daemon *d)
 	return 0;
 }
 
+static void on_grace_over(void *arg)
+{
+	loop_stop(arg);
+}
+
 static void daemon_stop(struct daemon *d)
 {
 	ctl_free(d->ctl);
+	d->ctl = NULL;
+	/* Calls in progress get their BYEs and records; give the BYEs a moment to leave. */
+	if (d->pbx && d->loop && pbx_end_calls(d->pbx)) {
+		struct tmr grace;
+		tmr_init(&grace);
+		tmr_start(loop_timers(d->loop), &grace, 300, on_grace_over, d->loop);
+		loop_run(d->loop);
+		tmr_cancel(&grace);
+	}
 	if (d->stack)
 		sip_stack_free(d->stack);
 	/* Connections closing because we stop are not phones going away: keep their bindings. */

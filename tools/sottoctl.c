@@ -11,7 +11,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: sottoctl [-s SOCKET] COMMAND\n"
 			"  -s SOCKET   control socket (default ./var/sotto.sock)\n"
-			"commands: registrations, blocked\n");
+			"commands: registrations, calls, hangup ID, blocked\n");
 	return 2;
 }
 
@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 		else
 			return usage();
 	}
-	if (optind != argc - 1)
+	if (optind >= argc)
 		return usage();
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		fprintf(stderr, "sottoctl: socket path too long: %s\n", path);
@@ -41,7 +41,14 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
-	int n = snprintf(buf, sizeof(buf), "%s\n", argv[optind]);
+	/* the command and its arguments, joined by spaces, on one line */
+	int n = 0;
+	for (int i = optind; i < argc && n < (int)sizeof(buf) - 2; i++)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s%s", i > optind ? " " : "",
+			      argv[i]);
+	if (n > (int)sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	buf[n++] = '\n';
 	if (write(fd, buf, (size_t)n) != n) {
 		fprintf(stderr, "sottoctl: write failed: %s\n", strerror(errno));
 		return 1;

@@ -13,6 +13,13 @@ uint64_t clock_mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+int64_t clock_unix_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void tmr_list_init(struct tmr_list *tl, uint64_t now_ms)
 {
 	memset(tl, 0, sizeof(*tl));

@@ -47,5 +47,7 @@ static inline bool tmr_running(const struct tmr *t)
 
 /* Monotonic milliseconds. */
 uint64_t clock_mono_ms(void);
+/* Wall-clock milliseconds since the epoch (for records that outlive the process). */
+int64_t clock_unix_ms(void);
 
 #endif

@@ -13,6 +13,8 @@
 
 #include "core/log.h"
 #include "core/rand.h"
+#include "media/media.h"
+#include "pbx/call.h"
 #include "pbx/demo.h"
 #include "pbx/guard.h"
 #include "pbx/pbx_int.h"
@@ -28,6 +30,9 @@ struct pbx {
 	struct auth_server *auth;
 	struct demo_passwords *demo;
 	struct registrar *registrar;
+	struct loop *loop;
+	struct media *media;
+	struct calls *calls;
 	uint64_t blocked_requests;
 };
 
@@ -67,9 +72,17 @@ static int nonce_key(const struct settings *cfg, uint8_t key[AUTH_SECRET_SIZE])
 	return err;
 }
 
-int pbx_alloc(struct pbx **pp, const struct settings *cfg, struct tmr_list *timers,
+static void on_media_event(const struct media_event *ev, void *arg)
+{
+	struct pbx *p = arg;
+	if (p->calls)
+		calls_media_event(p->calls, ev);
+}
+
+int pbx_alloc(struct pbx **pp, const struct settings *cfg, struct loop *loop,
 	      struct store *store)
 {
+	struct tmr_list *timers = loop_timers(loop);
 	struct pbx *p = calloc(1, sizeof(*p));
 	uint8_t key[AUTH_SECRET_SIZE];
 	int err;
@@ -77,6 +90,7 @@ int pbx_alloc(struct pbx **pp, const struct settings *cfg, struct tmr_list *time
 		return ENOMEM;
 	p->cfg = cfg;
 	p->store = store;
+	p->loop = loop;
 	struct guard_conf gc = {
 		.fail_limit = cfg->auth_fail_limit,
 		.window_s = cfg->auth_fail_window_s,
@@ -114,6 +128,19 @@ int pbx_alloc(struct pbx **pp, const struct settings *cfg, struct tmr_list *time
 	if (err)
 		goto out;
 	err = registrar_restore(p->registrar);
+	if (err)
+		goto out;
+	struct media_conf mc = {
+		.port_min = cfg->rtp_port_min,
+		.port_max = cfg->rtp_port_max,
+		.workers = cfg->media_workers,
+		.timeout_ms = cfg->media_timeout_s * 1000u,
+	};
+	snprintf(mc.address, sizeof(mc.address), "%s", cfg->media_address);
+	err = media_alloc(&p->media, &mc, loop, on_media_event, p);
+	if (err)
+		log_err("pbx: cannot start the media relay on %s: %s", cfg->media_address,
+			strerror(err));
 out:
 	if (err) {
 		pbx_free(p);
@@ -123,10 +150,23 @@ out:
 	return 0;
 }
 
+bool pbx_end_calls(struct pbx *p)
+{
+	if (!p->calls || !calls_count(p->calls))
+		return false;
+	calls_free(p->calls);
+	p->calls = NULL;
+	return true;
+}
+
 void pbx_free(struct pbx *p)
 {
 	if (!p)
 		return;
+	calls_free(p->calls);
+	p->calls = NULL;
+	if (p->media)
+		media_free(p->media);
 	registrar_free(p->registrar);
 	demo_passwords_free(p->demo);
 	auth_server_free(p->auth);
@@ -134,9 +174,26 @@ void pbx_free(struct pbx *p)
 	free(p);
 }
 
-void pbx_attach(struct pbx *p, struct sip_stack *stack)
+int pbx_attach(struct pbx *p, struct sip_stack *stack)
 {
 	p->stack = stack;
+	struct calls_deps cd = {
+		.cfg = p->cfg,
+		.timers = loop_timers(p->loop),
+		.stack = stack,
+		.registrar = p->registrar,
+		.media = p->media,
+		.store = p->store,
+	};
+	return calls_alloc(&p->calls, &cd);
+}
+
+void pbx_stray_response(const struct sip_msg *resp, const struct tp_peer *from, void *arg)
+{
+	struct pbx *p = arg;
+	(void)from;
+	if (p->calls)
+		calls_stray_response(p->calls, resp);
 }
 
 void pbx_conn_closed(struct tp_conn *conn, void *arg)
@@ -157,8 +214,16 @@ void pbx_request(struct sip_strans *st, const struct sip_msg *req, const struct 
 			pbx_reply(st, 403, "Blocked after repeated authentication failures", NULL);
 		return;
 	}
-	if (!st) /* ACK for a 2xx: no dialogs yet */
+	if (!p->calls) { /* shutting down */
+		if (st)
+			pbx_reply(st, 503, "Shutting down", PBX_SERVER_HDR);
 		return;
+	}
+	if (req->to.tag.l || !st) { /* inside a dialog, or an ACK for a 2xx */
+		if (!calls_in_dialog(p->calls, st, req, from) && st)
+			pbx_reply(st, 481, NULL, PBX_SERVER_HDR);
+		return;
+	}
 	switch (req->mid) {
 	case SIP_OPTIONS:
 		pbx_reply(st, 200, NULL,
@@ -168,6 +233,9 @@ void pbx_request(struct sip_strans *st, const struct sip_msg *req, const struct 
 		break;
 	case SIP_REGISTER:
 		registrar_handle(p->registrar, st, req, from);
+		break;
+	case SIP_INVITE:
+		calls_invite(p->calls, st, req, from);
 		break;
 	default:
 		pbx_reply(st, 501, NULL, "Allow: " PBX_ALLOW "\r\n" PBX_SERVER_HDR);
@@ -191,12 +259,21 @@ void pbx_control(struct pbx *p, const char *cmd, struct mbuf *out)
 			    "STATE", "CONTACT");
 		size_t n = registrar_foreach(p->registrar, print_registration, out);
 		mbuf_printf(out, "%zu registration(s)\n", n);
+	} else if (!p->calls && (!strcmp(cmd, "calls") || !strncmp(cmd, "hangup ", 7))) {
+		mbuf_printf(out, "error: shutting down\n");
+	} else if (strcmp(cmd, "calls") == 0) {
+		calls_print(p->calls, out);
+	} else if (strncmp(cmd, "hangup ", 7) == 0) {
+		if (calls_hangup(p->calls, cmd + 7))
+			mbuf_printf(out, "error: no call '%s'\n", cmd + 7);
+		else
+			mbuf_printf(out, "call %s hung up\n", cmd + 7);
 	} else if (strcmp(cmd, "blocked") == 0) {
 		mbuf_printf(out, "%u address(es) blocked, %llu request(s) refused\n",
 			    guard_count_blocked(p->guard, clock_mono_ms()),
 			    (unsigned long long)p->blocked_requests);
 	} else {
-		mbuf_printf(out, "error: unknown command '%s' (try: registrations, blocked)\n",
+		mbuf_printf(out, "error: unknown command '%s' (try: registrations, calls, hangup ID, blocked)\n",
 			    cmd);
 	}
 }

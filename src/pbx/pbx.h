@@ -6,19 +6,27 @@
 #include "conf/settings.h"
 #include "core/mbuf.h"
 #include "core/tmr.h"
+#include "net/loop.h"
 #include "sip/tsx.h"
 #include "store/store.h"
 
 struct pbx;
 
-/* cfg, timers and store (may be NULL) are borrowed and must outlive the pbx. Creates the
+/* cfg, loop and store (may be NULL) are borrowed and must outlive the pbx. Creates the
  * registrar, the brute-force guard, the digest server (its nonce key kept in
- * data_dir/nonce.key so that nonces survive a restart) and the demo passwords. */
-int pbx_alloc(struct pbx **pp, const struct settings *cfg, struct tmr_list *timers,
+ * data_dir/nonce.key so that nonces survive a restart), the demo passwords and the media
+ * relay. */
+int pbx_alloc(struct pbx **pp, const struct settings *cfg, struct loop *loop,
 	      struct store *store);
+/* Hang up every call (BYE on both legs, records written); true if there were any. */
+bool pbx_end_calls(struct pbx *p);
+/* Ends any call left, stops the relay, frees the rest. */
 void pbx_free(struct pbx *p);
-/* The stack the pbx sends its own requests through (borrowed). */
-void pbx_attach(struct pbx *p, struct sip_stack *stack);
+/* The stack the pbx sends its own requests through (borrowed); creates the call handling.
+ * 0 or ENOMEM. */
+int pbx_attach(struct pbx *p, struct sip_stack *stack);
+/* The stack's stray-response handler (sip_stray_response_h); arg is the pbx. */
+void pbx_stray_response(const struct sip_msg *resp, const struct tp_peer *from, void *arg);
 /* The stack's request handler (sip_request_h); arg is the pbx. */
 void pbx_request(struct sip_strans *st, const struct sip_msg *req, const struct tp_peer *from,
 		 void *arg);
@@ -26,8 +34,5 @@ void pbx_request(struct sip_strans *st, const struct sip_msg *req, const struct 
 void pbx_conn_closed(struct tp_conn *conn, void *arg);
 /* A control command (sottoctl): writes the answer text into out. */
 void pbx_control(struct pbx *p, const char *cmd, struct mbuf *out);
-
-/* The methods Sotto understands, for Allow headers. */
-#define PBX_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO"
 
 #endif

@@ -47,13 +47,6 @@ struct registrar {
 	struct aor *buckets[BUCKETS];
 };
 
-static int64_t unix_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static uint32_t str_hash(const char *s)
 {
 	uint32_t h = 2166136261u;
@@ -228,7 +221,7 @@ static int restore_one(const struct store_binding *sb, void *arg)
 		sa_parse(&b->peer.local, sb->local_addr, 0);
 	/* The stream it came over died with the old process: a new connection toward the
 	 * source address is tried when the phone is called, until it registers again. */
-	int64_t left = sb->expires_at - unix_ms();
+	int64_t left = sb->expires_at - clock_unix_ms();
 	start_expiry(b, left > 0 ? (uint64_t)left : 0);
 	return 0;
 }
@@ -238,7 +231,7 @@ int registrar_restore(struct registrar *r)
 	size_t n = 0;
 	if (!r->d.store)
 		return 0;
-	int err = store_bindings_load(r->d.store, unix_ms(), restore_one, r);
+	int err = store_bindings_load(r->d.store, clock_unix_ms(), restore_one, r);
 	for (size_t i = 0; i < BUCKETS; i++)
 		for (struct aor *a = r->buckets[i]; a; a = a->next)
 			n += a->n;
@@ -248,7 +241,7 @@ int registrar_restore(struct registrar *r)
 
 static void contact_view(const struct binding *b, struct reg_contact *c)
 {
-	int64_t left = b->expires_unix_ms - unix_ms();
+	int64_t left = b->expires_unix_ms - clock_unix_ms();
 	c->ext = b->aor->ext;
 	c->contact = b->contact;
 	c->peer = b->peer;
@@ -336,7 +329,7 @@ void registrar_auth_failed(struct registrar *r, const struct sa *src, const char
 	sa_str(src, addr, sizeof(addr));
 	log_warn("auth: failure for '%s' from %s: %s", user, addr, why);
 	struct store_event ev = {
-		.time_ms = unix_ms(), .kind = "auth_failure", .source = addr, .user = user,
+		.time_ms = clock_unix_ms(), .kind = "auth_failure", .source = addr, .user = user,
 		.detail = why,
 	};
 	if (r->d.store)
@@ -519,7 +512,7 @@ static int binding_update(struct registrar *r, struct aor *a, struct contact_req
 		b->reg_id = reg_id;
 	pl_strcpy(c->addr.q.p ? c->addr.q : PL(""), b->q, sizeof(b->q));
 	b->cseq = req->cseq;
-	b->expires_unix_ms = unix_ms() + (int64_t)c->expires * 1000;
+	b->expires_unix_ms = clock_unix_ms() + (int64_t)c->expires * 1000;
 	b->tls = from->kind == TP_TLS;
 	b->sips = c->addr.uri.sips;
 	b->reachable = true;

@@ -1,0 +1,810 @@
+/* call: the B2BUA's signalling. An INVITE from an authenticated extension (407 challenge, RFC
+ * 3261 22.3) rings every registered contact of the callee in parallel (forking, 16.7 style:
+ * first 2xx wins, the others are cancelled), relays 180, maps failures to one final response,
+ * and once answered relays BYE and answers re-INVITE/UPDATE locally (the relay anchors the
+ * media, so hold and re-keying stay on the leg that asked). Offer/answer is in call_sdp.c. */
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/rand.h"
+#include "pbx/call_int.h"
+#include "pbx/pbx_int.h"
+#include "pbx/registrar.h"
+#include "sip/build.h"
+
+struct calls {
+	struct calls_deps d;
+	struct call *list;
+	size_t n;
+};
+
+static void call_end(struct call *c, const char *cause, bool bye_a, bool bye_b);
+
+static const char *kind_param(enum tp_kind k)
+{
+	return k == TP_TLS ? "tls" : k == TP_TCP ? "tcp" : "udp";
+}
+
+/* Our Contact on a leg: the local address the peer talks to. */
+static void local_contact(const struct tp_peer *p, char *buf, size_t size)
+{
+	char hp[SA_STRLEN];
+	sa_str(&p->local, hp, sizeof(hp));
+	snprintf(buf, size, "sip:sotto@%s;transport=%s", hp, kind_param(p->kind));
+}
+
+static struct call *call_new(struct calls *cs)
+{
+	struct call *c = calloc(1, sizeof(*c));
+	uint8_t rnd[6];
+	if (!c)
+		return NULL;
+	if (rand_bytes(rnd, sizeof(rnd)) || sdp_origin_init(&c->a_origin) ||
+	    sdp_origin_init(&c->b_origin)) {
+		free(c);
+		return NULL;
+	}
+	snprintf(c->id, sizeof(c->id), "%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3],
+		 rnd[4], rnd[5]);
+	c->cs = cs;
+	c->winner = -1;
+	c->start_ms = clock_unix_ms();
+	tmr_init(&c->ring_timer);
+	c->next = cs->list;
+	cs->list = c;
+	cs->n++;
+	return c;
+}
+
+static void call_free(struct call *c)
+{
+	struct calls *cs = c->cs;
+	for (struct call **pp = &cs->list; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			cs->n--;
+			break;
+		}
+	}
+	tmr_cancel(&c->ring_timer);
+	for (size_t i = 0; i < CALL_MAX_MEDIA; i++)
+		if (c->media[i].bridge)
+			media_bridge_free(c->media[i].bridge);
+	for (size_t i = 0; i < c->nbr; i++) {
+		if (c->br[i].ct)
+			sip_ctrans_abandon(c->br[i].ct);
+		sip_dialog_free(c->br[i].dlg);
+	}
+	call_sdp_wipe(c);
+	sip_dialog_free(c->a_dlg);
+	free(c->a_offer);
+	free(c);
+}
+
+/* Parse an SDP body into a heap struct (it is large). NULL on failure. */
+static struct sdp *sdp_from(const char *body, size_t len)
+{
+	struct sdp *s = malloc(sizeof(*s));
+	if (s && sdp_parse(s, body, len)) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void ignore_response(const struct sip_msg *resp, int err, void *arg)
+{
+	(void)resp;
+	(void)err;
+	(void)arg;
+}
+
+/* A request inside a dialog whose answer nobody waits for (BYE when hanging up). */
+static void send_in_dialog(struct calls *cs, struct sip_dialog *d, const char *method)
+{
+	struct mbuf mb;
+	mbuf_init(&mb);
+	int err = sip_dialog_request(d, &mb, method, PBX_SERVER_HDR, NULL, PL_NULL, NULL);
+	if (!err)
+		err = sip_ctrans_send(cs->d.stack, NULL, sip_dialog_peer(d), mb.buf, mb.len,
+				      ignore_response, NULL);
+	if (err)
+		log_warn("call: could not send %s in dialog %s: %s", method, sip_dialog_call_id(d),
+			 strerror(err));
+	mbuf_free(&mb);
+}
+
+/* A reply to A's INVITE carrying the dialog's headers (Record-Route copies, Contact). */
+static void reply_a(struct call *c, uint16_t code, const char *reason)
+{
+	struct mbuf hdrs;
+	if (!c->a_st)
+		return;
+	mbuf_init(&hdrs);
+	if (c->a_dlg && code < 300)
+		sip_dialog_reply_hdrs(c->a_dlg, &hdrs, sip_strans_request(c->a_st));
+	mbuf_write_str(&hdrs, PBX_SERVER_HDR);
+	sip_strans_reply(c->a_st, code, reason, c->a_dlg ? sip_dialog_local_tag(c->a_dlg) : NULL,
+			 hdrs.err ? NULL : hdrs.buf, PL_NULL, NULL);
+	mbuf_free(&hdrs);
+	if (code >= 200) {
+		c->a_st = NULL;
+		c->status = code;
+	}
+}
+
+static void fail_call(struct call *c, uint16_t code, const char *reason, const char *cause)
+{
+	log_info("call %s: %s -> %s failed: %u %s", c->id, c->caller, c->callee, code, reason);
+	reply_a(c, code, reason);
+	call_end(c, cause, false, c->winner >= 0);
+}
+
+/* RFC 3261 16.7-style choice among the forks' failures: a 6xx wins, then busy, then the
+ * lowest class seen. */
+static void all_failed(struct call *c)
+{
+	uint16_t best = 0;
+	for (size_t i = 0; i < c->nbr; i++) {
+		uint16_t s = c->br[i].status;
+		if (!c->br[i].failed)
+			return; /* still ringing somewhere */
+		if (s >= 600 || (s == 486 && best < 600) || !best || (best < 486 && s < best))
+			best = s;
+	}
+	const char *cause = best == 486 || best == 600 ? "busy"
+			    : best == 603		   ? "rejected"
+			    : best == 408		   ? "no_answer"
+							   : "failed";
+	fail_call(c, best ? best : 480, NULL, cause);
+}
+
+static void on_no_ack(struct sip_dialog *d, void *arg)
+{
+	struct call *c = arg;
+	(void)d;
+	log_warn("call %s: the caller never acknowledged the answer", c->id);
+	call_end(c, "no_ack", false, true);
+}
+
+/* The winning fork's 2xx: ACK it, cancel the others, apply its answer and answer A. */
+static void answered(struct call *c, struct branch *b, const struct sip_msg *resp)
+{
+	struct calls *cs = c->cs;
+	struct mbuf mb, body, hdrs;
+	uint16_t code = 0;
+	const char *reason = NULL;
+	struct sdp *offer = NULL, *answer = NULL;
+
+	c->winner = (int)(b - c->br);
+	tmr_cancel(&c->ring_timer);
+	mbuf_init(&mb);
+	mbuf_init(&body);
+	mbuf_init(&hdrs);
+	if (sip_dialog_ack(b->dlg, &mb, resp->cseq, NULL, NULL, PL_NULL) == 0)
+		sip_stack_send(cs->d.stack, sip_dialog_peer(b->dlg), mb.buf, mb.len);
+	for (size_t i = 0; i < c->nbr; i++)
+		if (&c->br[i] != b && c->br[i].ct)
+			sip_ctrans_cancel(c->br[i].ct);
+
+	offer = sdp_from(c->a_offer, c->a_offer_len);
+	answer = resp->body.l ? sdp_from(resp->body.p, resp->body.l) : NULL;
+	if (!offer || !answer) {
+		code = 502;
+		reason = "Callee sent no usable SDP answer";
+	} else if (call_sdp_answer(c, b, offer, answer, cs->d.cfg->media_address, &body, &code,
+				   &reason) == 0) {
+		const struct sip_msg *req = sip_strans_request(c->a_st);
+		mbuf_reset(&mb);
+		sip_dialog_reply_hdrs(c->a_dlg, &hdrs, req);
+		mbuf_write_str(&hdrs, PBX_SERVER_HDR);
+		struct pl sdp = pl_from(body.buf, body.len);
+		const char *tag = sip_dialog_local_tag(c->a_dlg);
+		if (hdrs.err ||
+		    sip_build_response(&mb, req, &sip_strans_peer(c->a_st)->remote, 200, NULL, tag,
+				       hdrs.buf, sdp, "application/sdp") ||
+		    sip_strans_reply(c->a_st, 200, NULL, tag, hdrs.buf, sdp, "application/sdp")) {
+			code = 500;
+			reason = "Cannot answer";
+		} else {
+			sip_dialog_2xx_start(c->a_dlg, cs->d.stack, cs->d.timers, NULL, NULL, mb.buf,
+					     mb.len, on_no_ack, c);
+			c->a_st = NULL;
+			c->status = 200;
+			c->state = CALL_ANSWERED;
+			c->answer_ms = clock_unix_ms();
+			char sa_[96], sb_[96];
+			call_leg_security(c, SIDE_A, sa_, sizeof(sa_));
+			call_leg_security(c, SIDE_B, sb_, sizeof(sb_));
+			log_info("call %s: %s -> %s answered; A: %s; B: %s; path %s", c->id,
+				 c->caller, c->callee, sa_, sb_,
+				 call_path_secure(c) ? "secure" : "NOT secure");
+		}
+	}
+	/* the body holds our key toward A: wipe before freeing */
+	if (body.buf)
+		OPENSSL_cleanse(body.buf, body.cap);
+	mbuf_free(&body);
+	mbuf_free(&hdrs);
+	mbuf_free(&mb);
+	free(offer);
+	free(answer);
+	if (code)
+		fail_call(c, code, reason, "failed");
+}
+
+static void on_branch_response(const struct sip_msg *resp, int err, void *arg)
+{
+	struct branch *b = arg;
+	struct call *c = b->call;
+
+	if (!resp || resp->scode >= 200)
+		b->ct = NULL; /* the transaction is done with us */
+	if (!resp) {
+		b->failed = true;
+		b->status = err == ETIMEDOUT ? 408 : 503;
+		if (c->state < CALL_ANSWERED)
+			all_failed(c);
+		return;
+	}
+	if (resp->scode < 200) {
+		if (resp->scode == 100)
+			return;
+		sip_dialog_uac_confirm(b->dlg, resp);
+		if (c->state == CALL_ROUTING) {
+			c->state = CALL_RINGING;
+			reply_a(c, 180, NULL);
+		}
+		return;
+	}
+	if (resp->scode >= 300) {
+		b->failed = true;
+		b->status = resp->scode;
+		if (c->state < CALL_ANSWERED)
+			all_failed(c);
+		return;
+	}
+	if (sip_dialog_uac_confirm(b->dlg, resp)) {
+		b->failed = true;
+		b->status = 502;
+		if (c->state < CALL_ANSWERED)
+			all_failed(c);
+		return;
+	}
+	if (c->winner >= 0) {
+		/* a second fork answered too: acknowledge it and hang it up (RFC 3261 13.2.2.4) */
+		struct mbuf mb;
+		mbuf_init(&mb);
+		if (sip_dialog_ack(b->dlg, &mb, resp->cseq, NULL, NULL, PL_NULL) == 0)
+			sip_stack_send(c->cs->d.stack, sip_dialog_peer(b->dlg), mb.buf, mb.len);
+		mbuf_free(&mb);
+		send_in_dialog(c->cs, b->dlg, "BYE");
+		return;
+	}
+	answered(c, b, resp);
+}
+
+static void on_ring_timeout(void *arg)
+{
+	struct call *c = arg;
+	fail_call(c, 480, "No answer", "no_answer");
+}
+
+static void on_cancel(struct sip_strans *st, void *arg)
+{
+	struct call *c = arg;
+	(void)st;
+	log_info("call %s: cancelled by the caller", c->id);
+	reply_a(c, 487, NULL);
+	call_end(c, "cancelled", false, false);
+}
+
+struct collect {
+	struct reg_contact c[CALL_MAX_BRANCH];
+	char contact[CALL_MAX_BRANCH][512];
+	size_t n;
+	size_t insecure; /* skipped: reachable only without TLS */
+	bool need_tls;
+};
+
+static void collect_contact(const struct reg_contact *rc, void *arg)
+{
+	struct collect *col = arg;
+	if (!rc->reachable || col->n == CALL_MAX_BRANCH)
+		return;
+	if (col->need_tls && rc->peer.kind != TP_TLS) {
+		col->insecure++;
+		return;
+	}
+	col->c[col->n] = *rc;
+	snprintf(col->contact[col->n], sizeof(col->contact[0]), "%s", rc->contact);
+	col->c[col->n].contact = col->contact[col->n];
+	col->n++;
+}
+
+/* Send the INVITE to one contact of the callee. */
+static int start_branch(struct call *c, const struct reg_contact *rc, const struct sdp *offer)
+{
+	struct calls *cs = c->cs;
+	struct branch *b = &c->br[c->nbr];
+	char from_uri[192], to_uri[192], contact[128];
+	struct mbuf body, mb;
+	int err;
+
+	memset(b, 0, sizeof(*b));
+	b->call = c;
+	b->kind = rc->peer.kind;
+	b->tls = rc->peer.kind == TP_TLS;
+	snprintf(from_uri, sizeof(from_uri), "sip:%s@%s", c->caller, cs->d.cfg->realm);
+	snprintf(to_uri, sizeof(to_uri), "sip:%s@%s", c->callee, cs->d.cfg->realm);
+	local_contact(&rc->peer, contact, sizeof(contact));
+	struct sip_dialog_uac_spec spec = {
+		.local_uri = from_uri,
+		.local_display = c->caller_display[0] ? c->caller_display : c->caller,
+		.remote_uri = to_uri,
+		.target = rc->contact,
+		.local_contact = contact,
+		.peer = &rc->peer,
+		.secure = rc->sips,
+	};
+	err = sip_dialog_uac_alloc(&b->dlg, &spec);
+	if (err)
+		return err;
+	c->nbr++;
+	mbuf_init(&body);
+	mbuf_init(&mb);
+	err = call_sdp_offer_to_b(c, b, offer, cs->d.cfg->media_address, &body);
+	if (!err)
+		err = sip_dialog_request(b->dlg, &mb, "INVITE",
+					 "Allow: " PBX_ALLOW "\r\n" PBX_SERVER_HDR, "application/sdp",
+					 pl_from(body.buf, body.len), NULL);
+	if (!err)
+		err = sip_ctrans_send(cs->d.stack, &b->ct, sip_dialog_peer(b->dlg), mb.buf, mb.len,
+				      on_branch_response, b);
+	if (body.buf)
+		OPENSSL_cleanse(body.buf, body.cap);
+	if (mb.buf)
+		OPENSSL_cleanse(mb.buf, mb.cap);
+	mbuf_free(&body);
+	mbuf_free(&mb);
+	if (err) {
+		b->failed = true;
+		b->status = 503;
+	}
+	return err;
+}
+
+static unsigned kind_mask(enum tp_kind k)
+{
+	return k == TP_TLS ? CONF_TP_TLS : k == TP_TCP ? CONF_TP_TCP : CONF_TP_UDP;
+}
+
+static bool is_echo(const struct settings *cfg, const char *callee)
+{
+	return strcmp(cfg->echo_extension, "off") && !strcmp(cfg->echo_extension, callee);
+}
+
+/* The echo test: answer at once with a bridge that sends A's own media back to A. */
+static void answer_echo(struct call *c, const struct sdp *offer)
+{
+	struct calls *cs = c->cs;
+	struct mbuf body, mb, hdrs;
+	uint16_t code = 0;
+	const char *reason = NULL;
+
+	for (size_t i = 0; i < CALL_MAX_MEDIA; i++)
+		if (c->media[i].bridge)
+			media_bridge_set_echo(c->media[i].bridge, true);
+	mbuf_init(&body);
+	mbuf_init(&mb);
+	mbuf_init(&hdrs);
+	if (call_sdp_answer(c, NULL, offer, NULL, cs->d.cfg->media_address, &body, &code,
+			    &reason) == 0) {
+		const struct sip_msg *req = sip_strans_request(c->a_st);
+		const char *tag = sip_dialog_local_tag(c->a_dlg);
+		struct pl sdp = pl_from(body.buf, body.len);
+		sip_dialog_reply_hdrs(c->a_dlg, &hdrs, req);
+		mbuf_write_str(&hdrs, PBX_SERVER_HDR);
+		if (hdrs.err ||
+		    sip_build_response(&mb, req, &sip_strans_peer(c->a_st)->remote, 200, NULL, tag,
+				       hdrs.buf, sdp, "application/sdp") ||
+		    sip_strans_reply(c->a_st, 200, NULL, tag, hdrs.buf, sdp, "application/sdp")) {
+			code = 500;
+			reason = "Cannot answer";
+		} else {
+			sip_dialog_2xx_start(c->a_dlg, cs->d.stack, cs->d.timers, NULL, NULL, mb.buf,
+					     mb.len, on_no_ack, c);
+			c->a_st = NULL;
+			c->status = 200;
+			c->state = CALL_ANSWERED;
+			c->answer_ms = clock_unix_ms();
+			log_info("call %s: %s -> echo test answered", c->id, c->caller);
+		}
+	}
+	if (body.buf)
+		OPENSSL_cleanse(body.buf, body.cap);
+	if (mb.buf)
+		OPENSSL_cleanse(mb.buf, mb.cap);
+	mbuf_free(&body);
+	mbuf_free(&mb);
+	mbuf_free(&hdrs);
+	if (code)
+		fail_call(c, code, reason, "failed");
+}
+
+/* Ring the callee's contacts. */
+static void route_to_extension(struct call *c, const struct conf_extension *callee,
+			       const struct sdp *offer, bool need_tls)
+{
+	struct calls *cs = c->cs;
+	struct collect *col = calloc(1, sizeof(*col));
+	size_t started = 0;
+	if (!col) {
+		fail_call(c, 500, "Out of memory", "failed");
+		return;
+	}
+	/* SRTP keys only ever travel inside TLS: a callee that must encrypt needs a TLS contact */
+	col->need_tls = need_tls || callee->encryption == ENC_MANDATORY;
+	size_t total = registrar_lookup(cs->d.registrar, callee->number, collect_contact, col);
+	if (col->n == 0) {
+		if (total == 0)
+			fail_call(c, 480, "Callee offline", "offline");
+		else if (col->insecure)
+			fail_call(c, 480, "Callee reachable only without TLS", "insecure_callee");
+		else
+			fail_call(c, 480, "Callee unreachable", "offline");
+		free(col);
+		return;
+	}
+	for (size_t i = 0; i < col->n; i++)
+		if (start_branch(c, &col->c[i], offer) == 0)
+			started++;
+	free(col);
+	if (!started) {
+		fail_call(c, 503, "Cannot reach the callee", "failed");
+		return;
+	}
+	tmr_start(cs->d.timers, &c->ring_timer, (uint64_t)cs->d.cfg->ring_timeout_s * 1000u,
+		  on_ring_timeout, c);
+}
+
+void calls_invite(struct calls *cs, struct sip_strans *st, const struct sip_msg *req,
+		  const struct tp_peer *from)
+{
+	const struct settings *cfg = cs->d.cfg;
+	char contact[128], callee[32];
+	struct sdp *offer = NULL;
+
+	if (req->max_forwards == 0) {
+		pbx_reply(st, 483, NULL, PBX_SERVER_HDR);
+		return;
+	}
+	if (!cs->d.media) {
+		pbx_reply(st, 503, "Media relay unavailable", PBX_SERVER_HDR);
+		return;
+	}
+	const struct conf_extension *ext = registrar_authenticate(cs->d.registrar, st, req, from,
+								  req->from.uri.user, true);
+	if (!ext)
+		return;
+	if (!(ext->transports & kind_mask(from->kind))) {
+		pbx_reply(st, 403, "TLS required for this extension", PBX_SERVER_HDR);
+		return;
+	}
+	if (!req->ruri.user.l || req->ruri.user.l >= sizeof(callee)) {
+		pbx_reply(st, 404, "No such number", PBX_SERVER_HDR);
+		return;
+	}
+	pl_strcpy(req->ruri.user, callee, sizeof(callee));
+	const struct conf_extension *target = settings_extension(cfg, callee);
+	bool echo = is_echo(cfg, callee);
+	if (!target && !echo) {
+		pbx_reply(st, 404, "No such extension", PBX_SERVER_HDR);
+		return;
+	}
+	if (!req->body.l || !pl_caseeq_str(req->content_type, "application/sdp") ||
+	    !(offer = sdp_from(req->body.p, req->body.l))) {
+		pbx_reply(st, 488, "An SDP offer is required", PBX_SERVER_HDR);
+		return;
+	}
+	struct call *c = call_new(cs);
+	if (!c) {
+		free(offer);
+		pbx_reply(st, 500, "Out of memory", NULL);
+		return;
+	}
+	c->echo = echo;
+	c->a_st = st;
+	c->a_kind = from->kind;
+	c->a_tls = from->kind == TP_TLS;
+	c->a_policy = ext->encryption;
+	c->b_policy = target ? target->encryption : ENC_OFF;
+	snprintf(c->caller, sizeof(c->caller), "%s", ext->number);
+	snprintf(c->callee, sizeof(c->callee), "%s", callee);
+	local_contact(from, contact, sizeof(contact));
+	c->a_offer = malloc(req->body.l);
+	if (!c->a_offer || sip_dialog_uas_alloc(&c->a_dlg, req, from, contact, NULL)) {
+		free(offer);
+		fail_call(c, c->a_offer ? 400 : 500, c->a_offer ? "Cannot make a dialog" : NULL,
+			  "failed");
+		return;
+	}
+	memcpy(c->a_offer, req->body.p, req->body.l);
+	c->a_offer_len = req->body.l;
+	snprintf(c->caller_display, sizeof(c->caller_display), "%s",
+		 sip_dialog_remote_display(c->a_dlg));
+	sip_strans_set_cancel_handler(st, on_cancel, c);
+	log_info("call %s: %s -> %s over %s", c->id, c->caller, c->callee,
+		 tp_kind_name(from->kind));
+
+	uint16_t code;
+	const char *reason;
+	if (call_sdp_offer_from_a(c, cs->d.media, offer, &code, &reason))
+		fail_call(c, code, reason, "rejected_media");
+	else if (echo)
+		answer_echo(c, offer);
+	else
+		route_to_extension(c, target, offer, req->ruri.sips || from->kind == TP_TLS);
+	free(offer);
+}
+
+static void write_record(struct call *c, const char *cause)
+{
+	struct store *st = c->cs->d.store;
+	char sec_a[96], sec_b[96];
+	int64_t end = clock_unix_ms();
+	if (!st)
+		return;
+	call_leg_security(c, SIDE_A, sec_a, sizeof(sec_a));
+	call_leg_security(c, SIDE_B, sec_b, sizeof(sec_b));
+	struct store_cdr rec = {
+		.id = c->id,
+		.caller = c->caller,
+		.callee = c->callee,
+		.start_ms = c->start_ms,
+		.answer_ms = c->answer_ms,
+		.end_ms = end,
+		.duration_ms = c->answer_ms ? end - c->answer_ms : 0,
+		.status = c->status,
+		.cause = cause,
+		.sec_a = sec_a,
+		.sec_b = sec_b,
+		.secure = c->answer_ms && call_path_secure(c),
+	};
+	if (store_cdr_add(st, &rec))
+		log_err("call %s: could not queue its record", c->id);
+}
+
+/* End a call: BYE where asked, the record written, everything released. */
+static void call_end(struct call *c, const char *cause, bool bye_a, bool bye_b)
+{
+	struct calls *cs = c->cs;
+	if (c->state == CALL_ENDED)
+		return;
+	bool was_answered = c->state == CALL_ANSWERED;
+	c->state = CALL_ENDED;
+	if (c->a_st)
+		reply_a(c, 500, "Call ended");
+	if (bye_a && was_answered && c->a_dlg)
+		send_in_dialog(cs, c->a_dlg, "BYE");
+	if (bye_b && c->winner >= 0 && c->br[c->winner].dlg)
+		send_in_dialog(cs, c->br[c->winner].dlg, "BYE");
+	log_info("call %s: %s -> %s ended (%s)", c->id, c->caller, c->callee, cause);
+	write_record(c, cause);
+	call_free(c);
+}
+
+/* Which call and side a request with a To tag belongs to. */
+static struct call *find_dialog(struct calls *cs, const struct sip_msg *req, int *side)
+{
+	for (struct call *c = cs->list; c; c = c->next) {
+		if (c->a_dlg && sip_dialog_match(c->a_dlg, req)) {
+			*side = SIDE_A;
+			return c;
+		}
+		if (c->winner >= 0 && sip_dialog_match(c->br[c->winner].dlg, req)) {
+			*side = SIDE_B;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* A re-INVITE or UPDATE with an offer from one side: answered here, not relayed. */
+static void reoffer(struct call *c, int side, struct sip_strans *st, const struct sip_msg *req,
+		    const struct tp_peer *from)
+{
+	struct calls *cs = c->cs;
+	struct sip_dialog *d = side == SIDE_A ? c->a_dlg : c->br[c->winner].dlg;
+	bool tls = (side == SIDE_A ? c->a_kind : c->br[c->winner].kind) == TP_TLS;
+	enum conf_encryption policy = side == SIDE_A ? c->a_policy : c->b_policy;
+	struct mbuf body, hdrs, mb;
+	uint16_t code = 0;
+	const char *reason = NULL;
+	struct sdp *offer = NULL;
+
+	if (req->body.l && !(offer = sdp_from(req->body.p, req->body.l))) {
+		pbx_reply(st, 488, "Malformed SDP", PBX_SERVER_HDR);
+		return;
+	}
+	if (!offer) { /* no offer: RFC 3261 14.2 would need us to offer; keep the session as is */
+		pbx_reply(st, 488, "An SDP offer is required", PBX_SERVER_HDR);
+		return;
+	}
+	sip_dialog_refresh_target(d, req);
+	mbuf_init(&body);
+	mbuf_init(&hdrs);
+	mbuf_init(&mb);
+	if (call_sdp_reoffer(c, side, tls, policy, offer, cs->d.cfg->media_address, &body, &code,
+			     &reason)) {
+		pbx_reply(st, code, reason, PBX_SERVER_HDR);
+	} else {
+		const char *tag = sip_dialog_local_tag(d);
+		struct pl sdp = pl_from(body.buf, body.len);
+		sip_dialog_reply_hdrs(d, &hdrs, NULL);
+		mbuf_write_str(&hdrs, PBX_SERVER_HDR);
+		bool invite = req->mid == SIP_INVITE;
+		if (!hdrs.err && invite)
+			sip_build_response(&mb, req, &from->remote, 200, NULL, tag, hdrs.buf, sdp,
+					   "application/sdp");
+		if (!hdrs.err &&
+		    sip_strans_reply(st, 200, NULL, tag, hdrs.buf, sdp, "application/sdp") == 0 &&
+		    invite && mb.len)
+			sip_dialog_2xx_start(d, cs->d.stack, cs->d.timers, NULL, from, mb.buf, mb.len,
+					     on_no_ack, c);
+		log_info("call %s: %s side re-offered (%s)", c->id, side == SIDE_A ? "caller" : "callee",
+			 sdp_media_held(&offer->media[0]) ? "hold" : "active");
+	}
+	if (body.buf)
+		OPENSSL_cleanse(body.buf, body.cap);
+	if (mb.buf)
+		OPENSSL_cleanse(mb.buf, mb.cap);
+	mbuf_free(&body);
+	mbuf_free(&hdrs);
+	mbuf_free(&mb);
+	free(offer);
+}
+
+bool calls_in_dialog(struct calls *cs, struct sip_strans *st, const struct sip_msg *req,
+		     const struct tp_peer *from)
+{
+	int side = SIDE_A;
+	struct call *c = find_dialog(cs, req, &side);
+	if (!c)
+		return false;
+	struct sip_dialog *d = side == SIDE_A ? c->a_dlg : c->br[c->winner].dlg;
+	if (!st) { /* ACK for one of our 2xx */
+		sip_dialog_ack_received(d, req);
+		return true;
+	}
+	if (sip_dialog_accept_cseq(d, req)) {
+		pbx_reply(st, 500, "Out of order", PBX_SERVER_HDR);
+		return true;
+	}
+	switch (req->mid) {
+	case SIP_BYE:
+		pbx_reply(st, 200, NULL, PBX_SERVER_HDR);
+		call_end(c, side == SIDE_A ? "caller_hangup" : "callee_hangup", side == SIDE_B,
+			 side == SIDE_A);
+		break;
+	case SIP_INVITE:
+	case SIP_UPDATE:
+		if (c->state != CALL_ANSWERED && req->mid == SIP_INVITE)
+			pbx_reply(st, 491, NULL, PBX_SERVER_HDR);
+		else if (req->body.l || req->mid == SIP_INVITE)
+			reoffer(c, side, st, req, from);
+		else
+			pbx_reply(st, 200, NULL, PBX_SERVER_HDR); /* session timer refresh */
+		break;
+	case SIP_OPTIONS:
+	case SIP_INFO:
+		pbx_reply(st, 200, NULL, "Allow: " PBX_ALLOW "\r\n" PBX_SERVER_HDR);
+		break;
+	default:
+		pbx_reply(st, 501, NULL, "Allow: " PBX_ALLOW "\r\n" PBX_SERVER_HDR);
+		break;
+	}
+	return true;
+}
+
+void calls_stray_response(struct calls *cs, const struct sip_msg *resp)
+{
+	if (resp->scode < 200 || resp->scode >= 300 || resp->cseq_mid != SIP_INVITE)
+		return;
+	for (struct call *c = cs->list; c; c = c->next) {
+		for (size_t i = 0; i < c->nbr; i++) {
+			struct sip_dialog *d = c->br[i].dlg;
+			if (!d || !sip_dialog_match_response(d, resp) ||
+			    sip_dialog_uac_confirm(d, resp))
+				continue;
+			/* our ACK was lost: send it again (RFC 3261 13.2.2.4) */
+			struct mbuf mb;
+			mbuf_init(&mb);
+			if (sip_dialog_ack(d, &mb, resp->cseq, NULL, NULL, PL_NULL) == 0)
+				sip_stack_send(cs->d.stack, sip_dialog_peer(d), mb.buf, mb.len);
+			mbuf_free(&mb);
+			return;
+		}
+	}
+}
+
+void calls_media_event(struct calls *cs, const struct media_event *ev)
+{
+	struct call *c = ev->owner;
+	(void)cs;
+	if (ev->kind == MEDIA_EV_TIMEOUT) {
+		log_info("call %s: no media; hanging up", c->id);
+		if (c->a_st)
+			reply_a(c, 408, "No media");
+		call_end(c, "media_timeout", true, true);
+	}
+}
+
+static const char *state_name(enum call_state s)
+{
+	static const char *const names[] = {"routing", "ringing", "answered", "ended"};
+	return names[s];
+}
+
+void calls_print(struct calls *cs, struct mbuf *out)
+{
+	int64_t now = clock_unix_ms();
+	mbuf_printf(out, "%-12s %-8s %-8s %-9s %6s  %-34s %-34s %s\n", "ID", "FROM", "TO", "STATE",
+		    "SECS", "LEG A (caller)", "LEG B (callee)", "PATH");
+	for (struct call *c = cs->list; c; c = c->next) {
+		char sa_[96], sb_[96];
+		call_leg_security(c, SIDE_A, sa_, sizeof(sa_));
+		call_leg_security(c, SIDE_B, sb_, sizeof(sb_));
+		int64_t since = c->answer_ms ? c->answer_ms : c->start_ms;
+		mbuf_printf(out, "%-12s %-8s %-8s %-9s %6lld  %-34s %-34s %s\n", c->id, c->caller,
+			    c->echo ? "echo" : c->callee, state_name(c->state),
+			    (long long)((now - since) / 1000), sa_, sb_,
+			    call_path_secure(c) ? "secure" : "NOT SECURE");
+	}
+	mbuf_printf(out, "%zu call(s)\n", cs->n);
+}
+
+int calls_hangup(struct calls *cs, const char *id)
+{
+	for (struct call *c = cs->list; c; c = c->next) {
+		if (strcmp(c->id, id))
+			continue;
+		if (c->a_st)
+			reply_a(c, 480, "Hung up by the administrator");
+		call_end(c, "admin_hangup", true, true);
+		return 0;
+	}
+	return ENOENT;
+}
+
+size_t calls_count(const struct calls *cs)
+{
+	return cs->n;
+}
+
+int calls_alloc(struct calls **cp, const struct calls_deps *deps)
+{
+	struct calls *cs = calloc(1, sizeof(*cs));
+	if (!cs)
+		return ENOMEM;
+	cs->d = *deps;
+	*cp = cs;
+	return 0;
+}
+
+void calls_free(struct calls *cs)
+{
+	if (!cs)
+		return;
+	while (cs->list) {
+		struct call *c = cs->list;
+		if (c->a_st)
+			reply_a(c, 503, "Shutting down");
+		call_end(c, "shutdown", true, true);
+	}
+	free(cs);
+}
