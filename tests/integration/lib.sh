@@ -137,11 +137,19 @@ sip_cafile $TMP/var/ca.pem
 net_interface 127.0.0.1
 dns_server 127.0.0.1:53
 rtp_ports $rtp-$((rtp + 40))
-audio_player null
-audio_source null
-audio_alert null
+audio_player alsa,null
+audio_alert alsa,null
+audio_source ${PHONE_SOURCE:-ausine,440}
+ausrc_srate ${PHONE_SRATE:-48000}
+ausrc_channels ${PHONE_CHANNELS:-2}
+snd_path $dir
+rtp_stats yes
 module_path /usr/lib/baresip/modules
 module g711.so
+module alsa.so
+module ausine.so
+module aufile.so
+module sndfile.so
 module srtp.so
 module_tmp uuid.so
 module_tmp account.so
@@ -184,7 +192,22 @@ wait_log() {
 	return 1
 }
 
+# phone_cmd NAME COMMAND [PARAMS]: a ctrl_tcp command (dial, hangup, accept, listcalls...).
+phone_cmd() {
+	python3 "$SOTTO_SRC/tests/integration/phonectl.py" "$(cat "$TMP/$1/ctrl_port")" "${@:2}"
+}
+
 # sottoctl ARGS...: the control tool against this test's daemon.
 ctl() {
 	"$SOTTO_BUILD/sottoctl" -s "$TMP/var/sotto.sock" "$@"
+}
+
+# make_tone FILE HZ [SECONDS]: a 8 kHz mono S16LE WAV sine (what aufile plays for PCMU).
+make_tone() {
+	python3 "$SOTTO_SRC/tests/integration/audio.py" tone "$@"
+}
+
+# tone_of WAV: the dominant frequency of a recording (zero crossings over its middle part).
+tone_of() {
+	python3 "$SOTTO_SRC/tests/integration/audio.py" freq "$1"
 }
