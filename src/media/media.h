@@ -27,7 +27,8 @@ struct media_conf {
 
 enum media_event_kind {
 	MEDIA_EV_FIRST_PACKET, /* the first packet from this side arrived (side latched) */
-	MEDIA_EV_TIMEOUT,      /* no media on the bridge for timeout_ms (again after it resumed) */
+	MEDIA_EV_TIMEOUT,      /* no media on the bridge for timeout_ms (again after it resumed, or
+				* after media_bridge_set_remote, which starts the count again) */
 };
 
 struct media_event {

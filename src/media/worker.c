@@ -300,6 +300,9 @@ void worker_cmd_run(struct mworker *w, struct mcmd *c)
 		return;
 	case MCMD_REMOTE:
 		set_remote(b, c->side, c);
+		/* new session state (answer, re-INVITE): the silence timeout starts again */
+		b->last_ms = clock_mono_ms();
+		b->timed_out = false;
 		break;
 	case MCMD_CRYPTO:
 		/* The outgoing stream (SSRC, sequence) is ours and carries on under the new key;

@@ -735,11 +735,10 @@ void calls_stray_response(struct calls *cs, const struct sip_msg *resp)
 void calls_media_event(struct calls *cs, const struct media_event *ev)
 {
 	struct call *c = ev->owner;
-	(void)cs;
-	if (ev->kind == MEDIA_EV_TIMEOUT) {
-		log_info("call %s: no media; hanging up", c->id);
-		if (c->a_st)
-			reply_a(c, 408, "No media");
+	/* While it rings there is no media to wait for; the answer re-arms the count. */
+	if (ev->kind == MEDIA_EV_TIMEOUT && c->state == CALL_ANSWERED) {
+		log_info("call %s: no media for %u s; hanging up", c->id,
+			 cs->d.cfg->media_timeout_s);
 		call_end(c, "media_timeout", true, true);
 	}
 }

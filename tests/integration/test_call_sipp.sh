@@ -2,11 +2,13 @@
 # Call signalling with sipp as caller and callee (plain UDP extensions, encryption off): 407
 # challenge and answer, ringing, answer and BYE either way; busy (486), no answer (ring
 # timeout, CANCEL toward the callee), caller CANCEL (487), unknown number (404), offline (480),
-# Max-Forwards 0 (483). The callee leg is a dialog of its own: its Call-ID, Via and tags are
+# Max-Forwards 0 (483), media timeout (BYE to both). The callee leg is a dialog of its own: its Call-ID, Via and tags are
 # not the caller's, and the caller's identity is presented. Every attempt leaves a call record.
 . "$(dirname "$0")/lib.sh"
 
 write_config "$TMP/sotto.conf" <<'EOF'
+[media]
+timeout = 3
 [calls]
 ring_timeout = 3
 [extension 2001]
@@ -93,6 +95,12 @@ caller cancel call_uac_cancel 2002 || fail "caller's CANCEL not handled"
 callee_done cancel
 pass "caller CANCEL: 487 to the caller, CANCEL to the callee"
 
+# sipp sends no RTP: the answered call is hung up on both legs after the media timeout
+callee silent call_uas
+caller silent call_uac_bye 2002 || fail "silent call not hung up toward the caller"
+callee_done silent
+pass "no media for 3 s: BYE to both legs"
+
 caller unknown call_uac_fail 2999 404 || fail "unknown number not 404"
 pass "unknown number: 404"
 caller offline call_uac_fail 2009 480 || fail "offline extension not 480"
@@ -102,6 +110,6 @@ pass "Max-Forwards 0: 483"
 
 stop_sotto
 causes=$(sqlite3 "$TMP/var/sotto.db" "SELECT cause FROM cdr ORDER BY start_ms" | tr '\n' ' ')
-[ "$causes" = "caller_hangup callee_hangup busy no_answer cancelled offline " ] ||
+[ "$causes" = "caller_hangup callee_hangup busy no_answer cancelled media_timeout offline " ] ||
 	fail "call records: '$causes'"
 pass "call records: $causes"
