@@ -211,3 +211,15 @@ make_tone() {
 tone_of() {
 	python3 "$SOTTO_SRC/tests/integration/audio.py" freq "$1"
 }
+
+# mark FILE: the current line count, for wait_new.
+mark() { wc -l <"$1"; }
+# wait_new FILE MARK REGEX [SECONDS]: wait for REGEX in lines written after MARK.
+wait_new() {
+	local file=$1 from=$2 re=$3 secs=${4:-15}
+	for _ in $(seq 1 $((secs * 10))); do
+		tail -n +"$((from + 1))" "$file" 2>/dev/null | grep -qE "$re" && return 0
+		sleep 0.1
+	done
+	return 1
+}
