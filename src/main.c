@@ -207,6 +207,7 @@ static int daemon_start(struct daemon *d)
 	if (err)
 		return err;
 	tp_mgr_set_close_handler(d->tp, pbx_conn_closed, d->pbx);
+	pbx_set_transport(d->pbx, d->tp);
 	err = sip_stack_alloc(&d->stack, loop_timers(d->loop), &sip_timer_defaults, on_sip_send, d,
 			      pbx_request, d->pbx);
 	if (err)

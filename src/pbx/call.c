@@ -78,7 +78,11 @@ static void call_free(struct call *c)
 		if (c->br[i].ct)
 			sip_ctrans_abandon(c->br[i].ct);
 		sip_dialog_free(c->br[i].dlg);
+		if (c->br[i].conn)
+			tp_conn_unref(c->br[i].conn);
 	}
+	if (c->a_conn)
+		tp_conn_unref(c->a_conn);
 	call_sdp_wipe(c);
 	sip_dialog_free(c->a_dlg);
 	free(c->a_offer);
@@ -339,6 +343,7 @@ static int start_branch(struct call *c, const struct reg_contact *rc, const stru
 	b->call = c;
 	b->kind = rc->peer.kind;
 	b->tls = rc->peer.kind == TP_TLS;
+	b->conn = rc->peer.conn ? tp_conn_ref(rc->peer.conn) : NULL;
 	snprintf(from_uri, sizeof(from_uri), "sip:%s@%s", c->caller, cs->d.cfg->realm);
 	snprintf(to_uri, sizeof(to_uri), "sip:%s@%s", c->callee, cs->d.cfg->realm);
 	local_contact(&rc->peer, contact, sizeof(contact));
@@ -521,6 +526,7 @@ void calls_invite(struct calls *cs, struct sip_strans *st, const struct sip_msg 
 	c->a_st = st;
 	c->a_kind = from->kind;
 	c->a_tls = from->kind == TP_TLS;
+	c->a_conn = from->conn ? tp_conn_ref(from->conn) : NULL;
 	c->a_policy = ext->encryption;
 	c->b_policy = target ? target->encryption : ENC_OFF;
 	snprintf(c->caller, sizeof(c->caller), "%s", ext->number);
@@ -747,6 +753,53 @@ static const char *state_name(enum call_state s)
 {
 	static const char *const names[] = {"routing", "ringing", "answered", "ended"};
 	return names[s];
+}
+
+static void leg_info(const struct call *c, int side, struct call_leg_info *li)
+{
+	const struct branch *b = c->winner >= 0 ? &c->br[c->winner] : NULL;
+	struct tp_conn *conn = side == SIDE_A ? c->a_conn : b ? b->conn : NULL;
+	memset(li, 0, sizeof(*li));
+	li->connected = side == SIDE_A || b || c->echo;
+	li->transport = !li->connected ? ""
+			: side == SIDE_A || c->echo ? tp_kind_name(c->a_kind)
+						    : tp_kind_name(b->kind);
+	if (conn && tp_conn_kind(conn) == TP_TLS) {
+		li->tls_version = tp_conn_tls_version(conn);
+		li->tls_cipher = tp_conn_tls_cipher(conn);
+	}
+	for (size_t i = 0; i < c->nmedia && i < CALL_MAX_MEDIA; i++) {
+		const struct call_media *cm = &c->media[i];
+		if (!cm->bridge)
+			continue;
+		bool srtp = side == SIDE_A ? cm->a_srtp : cm->b_srtp;
+		li->srtp_suite = srtp ? (side == SIDE_A ? cm->suite_a : cm->suite_b) : NULL;
+		media_bridge_stats(cm->bridge, side, &li->media);
+		break;
+	}
+}
+
+size_t calls_foreach(struct calls *cs, call_info_h *h, void *arg)
+{
+	size_t n = 0;
+	for (struct call *c = cs->list; c; c = c->next, n++) {
+		struct call_info ci = {
+			.id = c->id,
+			.caller = c->caller,
+			.callee = c->callee,
+			.state = state_name(c->state),
+			.echo = c->echo,
+			.start_ms = c->start_ms,
+			.answer_ms = c->answer_ms,
+			.path_secure = call_path_secure(c),
+		};
+		leg_info(c, SIDE_A, &ci.a);
+		leg_info(c, SIDE_B, &ci.b);
+		call_leg_security(c, SIDE_A, ci.security_a, sizeof(ci.security_a));
+		call_leg_security(c, SIDE_B, ci.security_b, sizeof(ci.security_b));
+		h(&ci, arg);
+	}
+	return n;
 }
 
 void calls_print(struct calls *cs, struct mbuf *out)

@@ -42,6 +42,31 @@ bool calls_in_dialog(struct calls *cs, struct sip_strans *st, const struct sip_m
 void calls_stray_response(struct calls *cs, const struct sip_msg *resp);
 /* From the media relay (on the signalling loop). */
 void calls_media_event(struct calls *cs, const struct media_event *ev);
+/* A read-only view of a call for listings (sottoctl, admin API); valid during the callback. */
+struct call_leg_info {
+	const char *transport;	/* "TLS", "TCP", "UDP"; "" when not connected */
+	const char *tls_version; /* negotiated, NULL when not TLS */
+	const char *tls_cipher;
+	const char *srtp_suite;	/* NULL when the leg's media is in clear */
+	bool connected;
+	struct media_side_stats media; /* first anchored stream, from the relay */
+};
+
+struct call_info {
+	const char *id;
+	const char *caller, *callee;
+	const char *trunk; /* NULL for an internal call */
+	const char *state; /* "routing", "ringing", "answered" */
+	bool echo;
+	int64_t start_ms, answer_ms; /* unix ms; answer 0 while unanswered */
+	struct call_leg_info a, b;
+	bool path_secure; /* both legs TLS with SRTP on every anchored stream */
+	char security_a[96], security_b[96]; /* "TLS, SRTP AES_CM_128_HMAC_SHA1_80" */
+};
+
+typedef void(call_info_h)(const struct call_info *ci, void *arg);
+size_t calls_foreach(struct calls *cs, call_info_h *h, void *arg);
+
 /* One line per call for sottoctl: id, parties, state, duration, per-leg security. */
 void calls_print(struct calls *cs, struct mbuf *out);
 /* Hang up a call by id. 0 or ENOENT. */

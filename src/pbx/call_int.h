@@ -26,6 +26,7 @@ struct branch {
 	struct call *call;
 	struct sip_ctrans *ct; /* until its final response */
 	struct sip_dialog *dlg;
+	struct tp_conn *conn; /* the callee's connection, for its TLS details (referenced) */
 	enum tp_kind kind;
 	bool tls;
 	bool failed;	    /* final non-2xx or transport error */
@@ -55,6 +56,7 @@ struct call {
 	/* leg A: the caller */
 	struct sip_strans *a_st; /* until its final response */
 	struct sip_dialog *a_dlg;
+	struct tp_conn *a_conn; /* the caller's connection, for its TLS details (referenced) */
 	enum tp_kind a_kind;
 	bool a_tls;
 	enum conf_encryption a_policy;

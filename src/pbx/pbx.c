@@ -33,8 +33,49 @@ struct pbx {
 	struct loop *loop;
 	struct media *media;
 	struct calls *calls;
+	struct tp_mgr *tp;
 	uint64_t blocked_requests;
 };
+
+const struct settings *pbx_settings(const struct pbx *p)
+{
+	return p->cfg;
+}
+
+struct registrar *pbx_registrar(struct pbx *p)
+{
+	return p->registrar;
+}
+
+struct calls *pbx_calls(struct pbx *p)
+{
+	return p->calls;
+}
+
+struct guard *pbx_guard(struct pbx *p)
+{
+	return p->guard;
+}
+
+struct store *pbx_store(struct pbx *p)
+{
+	return p->store;
+}
+
+struct tp_mgr *pbx_transport(struct pbx *p)
+{
+	return p->tp;
+}
+
+struct sip_stack *pbx_stack(struct pbx *p)
+{
+	return p->stack;
+}
+
+void pbx_set_transport(struct pbx *p, struct tp_mgr *tp)
+{
+	p->tp = tp;
+}
 
 void pbx_reply(struct sip_strans *st, uint16_t code, const char *reason, const char *extra)
 {

@@ -25,6 +25,8 @@ void pbx_free(struct pbx *p);
 /* The stack the pbx sends its own requests through (borrowed); creates the call handling.
  * 0 or ENOMEM. */
 int pbx_attach(struct pbx *p, struct sip_stack *stack);
+/* The transport manager, for statistics and connection details (borrowed). */
+void pbx_set_transport(struct pbx *p, struct tp_mgr *tp);
 /* The stack's stray-response handler (sip_stray_response_h); arg is the pbx. */
 void pbx_stray_response(const struct sip_msg *resp, const struct tp_peer *from, void *arg);
 /* The stack's request handler (sip_request_h); arg is the pbx. */
