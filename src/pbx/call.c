@@ -833,6 +833,11 @@ int calls_hangup(struct calls *cs, const char *id)
 	return ENOENT;
 }
 
+void calls_set_settings(struct calls *cs, const struct settings *cfg)
+{
+	cs->d.cfg = cfg;
+}
+
 size_t calls_count(const struct calls *cs)
 {
 	return cs->n;

@@ -650,3 +650,19 @@ void registrar_handle(struct registrar *r, struct sip_strans *st, const struct s
 	}
 	reply_bindings(r, st, a);
 }
+
+void registrar_set_settings(struct registrar *r, const struct settings *cfg,
+			    const struct demo_passwords *demo)
+{
+	r->d.cfg = cfg;
+	r->d.demo = demo;
+	for (size_t i = 0; i < BUCKETS; i++) {
+		for (struct aor *a = r->buckets[i]; a; a = a->next) {
+			if (settings_extension(cfg, a->ext))
+				continue;
+			log_info("registrar: extension %s removed; dropping its bindings", a->ext);
+			while (a->bindings)
+				binding_remove(r, a->bindings, true);
+		}
+	}
+}

@@ -43,6 +43,10 @@ struct registrar_deps {
 
 int registrar_alloc(struct registrar **rp, const struct registrar_deps *deps);
 void registrar_free(struct registrar *r);
+/* Use a reloaded configuration from now on (borrowed; the old one may be freed after this).
+ * Bindings of extensions that no longer exist are removed. */
+void registrar_set_settings(struct registrar *r, const struct settings *cfg,
+			    const struct demo_passwords *demo);
 /* Load stored bindings that have not expired (after a restart). */
 int registrar_restore(struct registrar *r);
 /* Handle a REGISTER. */
