@@ -182,6 +182,52 @@ static const char *dial_check(struct pl v)
 	return NULL;
 }
 
+/* "demo", or a token long enough not to be guessed; never echoed (it is a secret). */
+static const char *token_check(struct pl v)
+{
+	if (pl_eq_str(v, "demo"))
+		return NULL;
+	if (v.l < 16)
+		return "must be at least 16 characters long (or demo: generated at first start)";
+	for (size_t i = 0; i < v.l; i++)
+		if (v.p[i] <= ' ' || v.p[i] > '~')
+			return "printable ASCII without spaces only (it travels in an HTTP header)";
+	return NULL;
+}
+
+static void admin_finish(struct conf_load *ld, const struct conf_section *sec, const int *seen,
+			 int header)
+{
+	const struct settings *s = ld->s;
+	int bind = conf_seen_line(sec, seen, "bind");
+	int token = conf_seen_line(sec, seen, "token");
+	int cert = conf_seen_line(sec, seen, "tls_cert");
+	int key = conf_seen_line(sec, seen, "tls_key");
+
+	(void)header;
+	if (bind && !token)
+		conf_err_at(ld, bind, "[admin] bind: needs a token (token = demo generates one)");
+	if (!cert != !key)
+		conf_err_at(ld, cert ? cert : key, "[admin] %s: given without %s (both or neither)",
+			    cert ? "tls_cert" : "tls_key", cert ? "tls_key" : "tls_cert");
+	if (!s->n_admin_bind)
+		return;
+	/* the admin server is a TCP listener too */
+	struct conf_addr a, b;
+	conf_bind_parse(pl_from(s->admin_bind[0].addr, strlen(s->admin_bind[0].addr)), &a);
+	const struct conf_bind *lists[] = {s->tcp, s->tls};
+	const size_t counts[] = {s->n_tcp, s->n_tls};
+	for (size_t l = 0; l < 2; l++) {
+		for (size_t i = 0; i < counts[l]; i++) {
+			conf_bind_parse(pl_from(lists[l][i].addr, strlen(lists[l][i].addr)), &b);
+			if (bind_clash(&a, &b))
+				conf_err_at(ld, bind, "[admin] bind: %s clashes with %s %s at line %d",
+					    s->admin_bind[0].addr, l ? "tls" : "tcp",
+					    lists[l][i].addr, lists[l][i].line);
+		}
+	}
+}
+
 static bool ext_number_ok(struct pl n)
 {
 	if (n.l < 2 || n.l > 31)
@@ -359,6 +405,15 @@ static const struct conf_key calls_keys[] = {
 	 .min = 0, .check = dial_check},
 };
 
+static const struct conf_key admin_keys[] = {
+	{.name = "bind", .type = CONF_KT_BIND, CONF_FIELD(S, admin_bind),
+	 .count_off = offsetof(S, n_admin_bind)},
+	{.name = "token", .type = CONF_KT_STR, CONF_FIELD(S, admin_token), .min = 4,
+	 .check = token_check},
+	{.name = "tls_cert", .type = CONF_KT_FILE, CONF_FIELD(S, admin_tls_cert)},
+	{.name = "tls_key", .type = CONF_KT_FILE, CONF_FIELD(S, admin_tls_key)},
+};
+
 /* password, ha1_md5 and ha1_sha256 are secrets: their types never echo the value */
 static const struct conf_key extension_keys[] = {
 	{.name = "password", .type = CONF_KT_STR, CONF_FIELD(E, password), .min = 1},
@@ -385,6 +440,7 @@ const struct conf_section conf_sections[] = {
 	{.name = "security", CONF_KEYS(security_keys)},
 	{.name = "media", CONF_KEYS(media_keys), .finish = media_finish},
 	{.name = "calls", CONF_KEYS(calls_keys)},
+	{.name = "admin", CONF_KEYS(admin_keys), .finish = admin_finish},
 	{.name = "extension", CONF_KEYS(extension_keys), .open = ext_open, .end = ext_end,
 	 .finish = ext_finish},
 };

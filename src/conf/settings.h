@@ -83,3 +83,9 @@ const struct conf_extension *settings_extension(const struct settings *s, const 
 int settings_demo_password(char *buf, size_t size);
 
 #endif
+	/* [admin] */
+	struct conf_bind admin_bind[1]; /* the HTTPS admin server; none when n_admin_bind is 0 */
+	size_t n_admin_bind;
+	char admin_token[128];	   /* bearer token (16+ chars), or "demo": generated at first start */
+	char admin_tls_cert[4096]; /* empty: the SIP TLS certificate (generated or tls_cert) */
+	char admin_tls_key[4096];

@@ -27,6 +27,7 @@ struct media {
 	pthread_mutex_t ev_lock;
 	bool ev_lock_ok;
 	struct mev *ev_head, *ev_tail;
+	struct media_side_stats ended; /* both sides of every bridge destroyed so far */
 };
 
 uint32_t media_timeout_ms(const struct media *m)
@@ -57,8 +58,43 @@ void media_event_post(struct media *m, struct mev *ev)
 		(void)!write(m->ev_fd, &one, sizeof(one));
 }
 
+static void stats_add(struct media_side_stats *to, const struct media_side_stats *st)
+{
+	to->packets_in += st->packets_in;
+	to->packets_out += st->packets_out;
+	to->bytes_in += st->bytes_in;
+	to->bytes_out += st->bytes_out;
+	to->auth_failures += st->auth_failures;
+	to->replays += st->replays;
+	to->dropped += st->dropped;
+	to->lost += st->lost;
+}
+
+void media_totals(const struct media *m, struct media_side_stats *out)
+{
+	struct media_side_stats st;
+	memset(out, 0, sizeof(*out));
+	if (!m)
+		return;
+	*out = m->ended;
+	for (const struct media_bridge *b = m->bridges; b; b = b->next) {
+		for (int s = 0; s < 2; s++) {
+			media_bridge_stats(b, s, &st);
+			stats_add(out, &st);
+		}
+	}
+	out->jitter_ms = 0;
+	out->latched = false;
+}
+
 static void bridge_destroy(struct media *m, struct media_bridge *b)
 {
+	/* the worker is done with it (REMOVED): its counts are final */
+	for (int s = 0; s < 2; s++) {
+		struct media_side_stats st;
+		media_bridge_stats(b, s, &st);
+		stats_add(&m->ended, &st);
+	}
 	if (b->prev)
 		b->prev->next = b->next;
 	else

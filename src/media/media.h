@@ -82,5 +82,8 @@ struct media_side_stats {
 };
 /* A snapshot (safe from the signalling thread). */
 void media_bridge_stats(const struct media_bridge *b, int side, struct media_side_stats *out);
+/* Counters summed over both sides of every bridge since media_alloc, ended ones included, so
+ * they only grow (for metrics); jitter and latched are not summed. Signalling thread. */
+void media_totals(const struct media *m, struct media_side_stats *out);
 
 #endif

@@ -120,8 +120,24 @@ char *tsx_dup(const char *data, size_t len)
 	return p;
 }
 
+/* Counted by the first line: "SIP/2.0 NNN" or "METHOD ": a few byte compares per message. */
+static void count_out(struct sip_stack *s, const char *data, size_t len)
+{
+	if (len >= 11 && memcmp(data, "SIP/2.0 ", 8) == 0) {
+		unsigned code = (unsigned)(data[8] - '0') * 100 + (unsigned)(data[9] - '0') * 10 +
+				(unsigned)(data[10] - '0');
+		if (code >= 100 && code < SIP_STATS_CODES)
+			s->stats.resp_out[code]++;
+		return;
+	}
+	const char *sp = memchr(data, ' ', len < 16 ? len : 16);
+	if (sp)
+		s->stats.req_out[sip_method_id(pl_from(data, (size_t)(sp - data)))]++;
+}
+
 int tsx_send(struct sip_stack *s, const struct tp_peer *to, const char *data, size_t len)
 {
+	count_out(s, data, len);
 	return s->sendh(to, data, len, s->send_arg);
 }
 
@@ -279,10 +295,13 @@ void sip_stack_recv(struct sip_stack *s, const struct tp_peer *from, const char 
 	}
 	if (msg->is_request) {
 		s->stats.requests_in++;
+		s->stats.req_in[msg->mid < SIP_STATS_METHODS ? msg->mid : 0]++;
 		strans_recv_request(s, msg, from);
 		goto out;
 	}
 	s->stats.responses_in++;
+	if (msg->scode >= 100 && msg->scode < SIP_STATS_CODES)
+		s->stats.resp_in[msg->scode]++;
 	/* RFC 3261 18.1.2: the top Via is ours, and its branch names the transaction. */
 	if (!msg->nvia || !pl_isset(msg->via.branch) || !msg->via.branch.l) {
 		s->stats.malformed++;

@@ -47,9 +47,15 @@ struct sip_timers {
 	uint32_t trying_ms; /* 100 Trying if an INVITE is not answered by then, default 200 */
 };
 
+#define SIP_STATS_METHODS (SIP_UPDATE + 1) /* indexed by enum sip_method; 0: other methods */
+#define SIP_STATS_CODES 700		   /* indexed by status code 100-699 */
+
 struct sip_stack_stats {
 	uint64_t requests_in, responses_in, retransmissions_absorbed, malformed;
 	uint64_t strans_live, ctrans_live;
+	/* for metrics: every message parsed or sent, retransmissions included */
+	uint64_t req_in[SIP_STATS_METHODS], req_out[SIP_STATS_METHODS];
+	uint64_t resp_in[SIP_STATS_CODES], resp_out[SIP_STATS_CODES];
 };
 
 int sip_stack_alloc(struct sip_stack **sp, struct tmr_list *timers, const struct sip_timers *t,
