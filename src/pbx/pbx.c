@@ -14,6 +14,8 @@
 #include "core/log.h"
 #include "core/rand.h"
 #include "media/media.h"
+#include "net/tls.h"
+#include "pbx/api.h"
 #include "pbx/call.h"
 #include "pbx/demo.h"
 #include "pbx/guard.h"
@@ -35,6 +37,9 @@ struct pbx {
 	struct calls *calls;
 	struct tp_mgr *tp;
 	uint64_t blocked_requests;
+	struct settings *own_cfg; /* from the last reload; NULL while on the start-up one */
+	struct tls_ctx **tls_kept; /* server contexts made by reloads */
+	size_t n_tls_kept;
 };
 
 const struct settings *pbx_settings(const struct pbx *p)
@@ -70,6 +75,16 @@ struct tp_mgr *pbx_transport(struct pbx *p)
 struct sip_stack *pbx_stack(struct pbx *p)
 {
 	return p->stack;
+}
+
+struct media *pbx_media(struct pbx *p)
+{
+	return p->media;
+}
+
+uint64_t pbx_blocked_requests(const struct pbx *p)
+{
+	return p->blocked_requests;
 }
 
 void pbx_set_transport(struct pbx *p, struct tp_mgr *tp)
@@ -191,6 +206,59 @@ out:
 	return 0;
 }
 
+int pbx_settings_swap(struct pbx *p, struct settings *cfg)
+{
+	const struct settings *old = p->cfg;
+	struct demo_passwords *demo = NULL;
+	struct auth_server *auth = NULL;
+	int err = demo_passwords_load(&demo, cfg);
+	if (err)
+		return err;
+	if (strcmp(old->realm, cfg->realm) || old->nonce_lifetime_s != cfg->nonce_lifetime_s) {
+		uint8_t key[AUTH_SECRET_SIZE];
+		struct auth_server_conf ac = {
+			.realm = cfg->realm,
+			.nonce_lifetime = cfg->nonce_lifetime_s,
+			.secret = key,
+		};
+		err = nonce_key(cfg, key);
+		if (!err)
+			err = auth_server_alloc(&auth, &ac);
+		OPENSSL_cleanse(key, sizeof(key));
+		if (err) {
+			demo_passwords_free(demo);
+			return err;
+		}
+	}
+	/* From here nothing fails: every holder of the old settings moves to the new ones (trunks
+	 * add theirs here). Calls in progress keep what they copied when they started. */
+	registrar_set_settings(p->registrar, cfg, demo);
+	if (auth)
+		registrar_set_auth(p->registrar, auth);
+	if (p->calls)
+		calls_set_settings(p->calls, cfg);
+	demo_passwords_free(p->demo);
+	p->demo = demo;
+	if (auth) {
+		auth_server_free(p->auth);
+		p->auth = auth;
+	}
+	p->cfg = cfg;
+	settings_free(p->own_cfg);
+	p->own_cfg = cfg;
+	return 0;
+}
+
+int pbx_keep_tls(struct pbx *p, struct tls_ctx *ctx)
+{
+	struct tls_ctx **n = realloc(p->tls_kept, (p->n_tls_kept + 1) * sizeof(*n));
+	if (!n)
+		return ENOMEM;
+	n[p->n_tls_kept++] = ctx;
+	p->tls_kept = n;
+	return 0;
+}
+
 bool pbx_end_calls(struct pbx *p)
 {
 	if (!p->calls || !calls_count(p->calls))
@@ -212,6 +280,12 @@ void pbx_free(struct pbx *p)
 	demo_passwords_free(p->demo);
 	auth_server_free(p->auth);
 	guard_free(p->guard);
+	if (p->n_tls_kept && p->tp)
+		tp_mgr_set_tls_server(p->tp, NULL); /* accepts nothing more: we are stopping */
+	for (size_t i = 0; i < p->n_tls_kept; i++)
+		tls_ctx_free(p->tls_kept[i]);
+	free(p->tls_kept);
+	settings_free(p->own_cfg);
 	free(p);
 }
 
@@ -309,12 +383,18 @@ void pbx_control(struct pbx *p, const char *cmd, struct mbuf *out)
 			mbuf_printf(out, "error: no call '%s'\n", cmd + 7);
 		else
 			mbuf_printf(out, "call %s hung up\n", cmd + 7);
+	} else if (strcmp(cmd, "reload") == 0) {
+		pbx_reload_print(p, out);
+	} else if (strcmp(cmd, "trunks") == 0) {
+		pbx_trunks_print(p, out);
+	} else if (strcmp(cmd, "cdr") == 0) {
+		pbx_cdr_print(p, out);
 	} else if (strcmp(cmd, "blocked") == 0) {
 		mbuf_printf(out, "%u address(es) blocked, %llu request(s) refused\n",
 			    guard_count_blocked(p->guard, clock_mono_ms()),
 			    (unsigned long long)p->blocked_requests);
 	} else {
-		mbuf_printf(out, "error: unknown command '%s' (try: registrations, calls, hangup ID, blocked)\n",
+		mbuf_printf(out, "error: unknown command '%s' (try: registrations, calls, hangup ID, trunks, cdr, reload, blocked)\n",
 			    cmd);
 	}
 }

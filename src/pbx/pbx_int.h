@@ -13,6 +13,7 @@ struct guard;
 struct store;
 struct settings;
 struct tp_mgr;
+struct tls_ctx;
 struct media;
 
 /* Accessors for the other parts of src/pbx (API, trunks): the pbx owns these. */
@@ -23,6 +24,22 @@ struct guard *pbx_guard(struct pbx *p);
 struct store *pbx_store(struct pbx *p);	  /* may be NULL */
 struct tp_mgr *pbx_transport(struct pbx *p); /* may be NULL (tests) */
 struct sip_stack *pbx_stack(struct pbx *p);
+struct media *pbx_media(struct pbx *p); /* may be NULL (relay could not start) */
+uint64_t pbx_blocked_requests(const struct pbx *p);
+
+/* Reload (reload.c): use cfg from now on (the pbx owns it from here and frees the one a
+ * previous reload gave it once nothing points at it); new demo passwords, a new digest server
+ * if the realm or nonce lifetime changed. 0, or an errno with cfg not taken. */
+int pbx_settings_swap(struct pbx *p, struct settings *cfg);
+/* Keep a server TLS context made by a reload until pbx_free (connections accepted with it
+ * may outlive the next reload). 0 or ENOMEM. */
+int pbx_keep_tls(struct pbx *p, struct tls_ctx *ctx);
+
+/* Extension point for trunks (api_trunks.c): their state as a JSON array for GET /api/trunks
+ * and the dashboard, and as text for `sottoctl trunks`. */
+struct mbuf;
+void pbx_trunks_json(struct pbx *p, struct mbuf *out);
+void pbx_trunks_print(struct pbx *p, struct mbuf *out);
 
 #define PBX_SERVER_HDR "Server: Sotto\r\n"
 /* The methods Sotto understands, for Allow headers. */

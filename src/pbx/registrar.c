@@ -651,6 +651,11 @@ void registrar_handle(struct registrar *r, struct sip_strans *st, const struct s
 	reply_bindings(r, st, a);
 }
 
+void registrar_set_auth(struct registrar *r, struct auth_server *auth)
+{
+	r->d.auth = auth;
+}
+
 void registrar_set_settings(struct registrar *r, const struct settings *cfg,
 			    const struct demo_passwords *demo)
 {

@@ -47,6 +47,9 @@ void registrar_free(struct registrar *r);
  * Bindings of extensions that no longer exist are removed. */
 void registrar_set_settings(struct registrar *r, const struct settings *cfg,
 			    const struct demo_passwords *demo);
+/* Use another digest server from now on (a reload that changed the realm or nonce lifetime;
+ * borrowed, the old one may be freed after this). */
+void registrar_set_auth(struct registrar *r, struct auth_server *auth);
 /* Load stored bindings that have not expired (after a restart). */
 int registrar_restore(struct registrar *r);
 /* Handle a REGISTER. */
