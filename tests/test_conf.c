@@ -774,7 +774,173 @@ static void garbage_never_crashes(void)
 	ini_file_free(orig, olen);
 }
 
+/* ---- [trunk NAME], [route NAME], [inbound] ---- */
+
+#define TB BIND "[extension 1001]\npassword = x\n" /* four lines */
+#define TRUNK_P                                                                                    \
+	"[trunk p]\nhost = 127.0.0.1\ntransport = udp\ndids = 4420000000, 4420000001\n" /* 5-8 */
+
+static void trunks_routes_inbound_parse(void)
+{
+	struct settings *s = NULL;
+	struct mbuf errs;
+	char path[64];
+	mbuf_init(&errs);
+	int err = load_text(TB "[extension 1002]\npassword = y\n"
+			       "[route uk]\nmatch = 0[1-9]XXXXXXXX\nmatch = 00Z.\ntrunk = provider\n"
+			       "strip = 1\nprepend = 44\n"
+			       "[trunk provider]\nhost = 127.0.0.1\ntransport = udp\n"
+			       "username = 4420000000\npassword = hunter2\nregister = yes\n"
+			       "expires = 300\nencryption = off\n"
+			       "dids = 4420000000, 4420000001\ndids = 4420000002\n"
+			       "[trunk secure]\nhost = [::1]\nca = conf/sotto.conf\n"
+			       "caller_id = +4930123\ndids = 4930123\n"
+			       "[trunk named]\nhost = localhost:5070\ntransport = tcp\n"
+			       "[route any]\nmatch = _X!\ntrunk = secure\n"
+			       "[inbound]\n4420000000 = 1001\n4420000001 = 1001, 1002\n",
+			   &s, &errs, path);
+	if (err)
+		fprintf(stderr, "%s", errs_str(&errs));
+	REQUIRE(err == 0 && s);
+	REQUIRE(s->n_trunks == 3 && s->n_routes == 2 && s->n_inbound == 2);
+
+	const struct conf_trunk *t = settings_trunk(s, "provider");
+	REQUIRE(t);
+	CHECK(!strcmp(t->addr, "127.0.0.1:5060"));
+	CHECK(!strcmp(t->server_name, "127.0.0.1"));
+	CHECK_EQ_INT(t->transport, CONF_TP_UDP);
+	CHECK(t->reg && t->expires == 300 && t->encryption == ENC_OFF);
+	CHECK(!strcmp(t->username, "4420000000") && !strcmp(t->password, "hunter2"));
+	CHECK(!strcmp(t->caller_id, "4420000000")); /* default: the username */
+	CHECK_EQ_INT(t->n_dids, 3);
+	CHECK(!strcmp(t->dids[2], "4420000002"));
+
+	t = settings_trunk(s, "secure"); /* defaults: TLS on 5061, verified, optional SRTP */
+	REQUIRE(t);
+	CHECK(!strcmp(t->addr, "[::1]:5061") && !strcmp(t->server_name, "::1"));
+	CHECK(t->transport == CONF_TP_TLS && t->verify_server && !t->reg);
+	CHECK(t->encryption == ENC_OPTIONAL && t->expires == 600);
+	CHECK(!strcmp(t->ca, "conf/sotto.conf") && !strcmp(t->caller_id, "+4930123"));
+
+	t = settings_trunk(s, "named"); /* resolved once, at load */
+	REQUIRE(t);
+	CHECK(!strcmp(t->addr, "127.0.0.1:5070") || !strcmp(t->addr, "[::1]:5070"));
+	CHECK(!strcmp(t->server_name, "localhost"));
+	CHECK(!settings_trunk(s, "nope"));
+
+	const struct conf_route *r = &s->routes[0]; /* file order */
+	CHECK(!strcmp(r->name, "uk") && !strcmp(r->trunk, "provider"));
+	CHECK(r->n_match == 2 && !strcmp(r->match[1], "00Z."));
+	CHECK(r->strip == 1 && !strcmp(r->prepend, "44"));
+	CHECK(!strcmp(s->routes[1].name, "any") && !strcmp(s->routes[1].match[0], "_X!"));
+
+	CHECK(!strcmp(s->inbound[1].did, "4420000001"));
+	CHECK(s->inbound[1].n_exts == 2 && !strcmp(s->inbound[1].exts[1], "1002"));
+	settings_free(s);
+	mbuf_free(&errs);
+}
+
+static const struct bad_case trunk_bad_cases[] = {
+	{"route to unknown trunk", TB TRUNK_P "[route out]\nmatch = 0X.\ntrunk = q\n", 9,
+	 "[route out] trunk: no [trunk q] is defined", 1},
+	{"inbound DID on no trunk", TB TRUNK_P "[inbound]\n4420000009 = 1001\n", 10,
+	 "[inbound] 4420000009: no trunk lists this DID", 1},
+	{"DID on two trunks",
+	 TB TRUNK_P "[trunk q]\nhost = 127.0.0.2\ntransport = udp\ndids = 4420000001\n", 9,
+	 "[trunk q] DID 4420000001 is also on trunk p (line 5)", 1},
+	{"reversed range", TB TRUNK_P "[route out]\nmatch = 0[9-1]X\ntrunk = p\n", 10,
+	 "[route out] match: bad pattern '0[9-1]X': a range in a [set] must go upwards", 1},
+	{"dot not last", TB TRUNK_P "[route out]\nmatch = 0.X\ntrunk = p\n", 10,
+	 "may only end a pattern", 1},
+	{"letter in pattern", TB TRUNK_P "[route out]\nmatch = 0Y\ntrunk = p\n", 10,
+	 "bad pattern '0Y'", 1},
+	{"unclosed set", TB TRUNK_P "[route out]\nmatch = 0[12\ntrunk = p\n", 10,
+	 "without a closing ']'", 1},
+	{"empty set", TB TRUNK_P "[route out]\nmatch = 0[]\ntrunk = p\n", 10, "empty []", 1},
+	{"unknown extension", TB TRUNK_P "[inbound]\n4420000000 = 1001, 1009\n", 10,
+	 "[inbound] 4420000000: no [extension 1009]", 1},
+	{"register without credentials",
+	 TB "[trunk p]\nhost = 127.0.0.1\ntransport = udp\nregister = yes\n", 8,
+	 "[trunk p] register = yes needs username and password", 1},
+	{"ca on udp", TB "[trunk p]\nhost = 127.0.0.1\ntransport = udp\nca = conf/sotto.conf\n",
+	 8, "[trunk p] ca: only for transport = tls", 1},
+	{"verify_server on tcp",
+	 TB "[trunk p]\nhost = 127.0.0.1\ntransport = tcp\nverify_server = no\n", 8,
+	 "verify_server: only for transport = tls", 1},
+	{"ca without verification",
+	 TB "[trunk p]\nhost = 127.0.0.1\nverify_server = no\nca = conf/sotto.conf\n", 8,
+	 "ca: given with verify_server = no", 1},
+	{"no host", TB "[trunk p]\ntransport = tls\n", 5, "[trunk p] needs a host", 1},
+	{"bad host", TB "[trunk p]\nhost = bad_host!\n", 6, "host: expected a host name", 1},
+	{"bad port", TB "[trunk p]\nhost = 127.0.0.1:99999\n", 6, "host: expected a host", 1},
+	{"bad v6", TB "[trunk p]\nhost = [::g]:5061\n", 6, "host: expected a host", 1},
+	{"udp trunk without udp bind",
+	 "[transport]\ntcp = 127.0.0.1:5060\n[extension 1001]\npassword = x\n" TRUNK_P, 5,
+	 "[trunk p] transport = udp needs a udp address in [transport]", 1},
+	{"duplicate trunk", TB TRUNK_P "[trunk p]\nhost = 127.0.0.2\ntransport = udp\n", 9,
+	 "[trunk p] duplicate trunk (first defined at line 5)", 1},
+	{"strip too much", TB TRUNK_P "[route out]\nmatch = 0X\ntrunk = p\nstrip = 2\n", 12,
+	 "strip = 2 would leave nothing of a number matching '0X'", 1},
+	{"DID with plus", TB "[trunk p]\nhost = 127.0.0.1\ntransport = udp\ndids = +4420000000\n",
+	 8, "dids: bad DID '+4420000000'", 1},
+	{"DID twice", TB "[trunk p]\nhost = 127.0.0.1\ntransport = udp\ndids = 12, 12\n", 8,
+	 "dids: 12 listed twice", 1},
+	{"DID list trailing comma",
+	 TB "[trunk p]\nhost = 127.0.0.1\ntransport = udp\ndids = 12,\n", 8, "empty item", 1},
+	{"inbound key not a DID", TB TRUNK_P "[inbound]\nabc = 1001\n", 10,
+	 "[inbound] 'abc': expected a DID", 1},
+	{"inbound trailing comma", TB TRUNK_P "[inbound]\n4420000000 = 1001,\n", 10,
+	 "bad extension", 1},
+	{"inbound duplicate DID", TB TRUNK_P "[inbound]\n4420000000 = 1001\n4420000000 = 1001\n",
+	 11, "[inbound] 4420000000: duplicate DID (first at line 10)", 1},
+	{"inbound empty value", TB TRUNK_P "[inbound]\n4420000000 =\n", 10, "empty value", 1},
+	{"route without match", TB TRUNK_P "[route out]\ntrunk = p\n", 9,
+	 "[route out] needs at least one match", 1},
+	{"route without trunk", TB TRUNK_P "[route out]\nmatch = 0X.\n", 9,
+	 "[route out] needs trunk = NAME", 1},
+	{"route inbound spelling", TB TRUNK_P "[route inbound]\n4420000000 = 1001\n", 9,
+	 "incoming DIDs are mapped in an [inbound] section", 1},
+	{"password without username",
+	 TB "[trunk p]\nhost = 127.0.0.1\ntransport = udp\npassword = hunter2\n", 8,
+	 "[trunk p] password: given without username", 1},
+	{"bad caller_id", TB "[trunk p]\nhost = 127.0.0.1\ntransport = udp\ncaller_id = abc\n", 8,
+	 "caller_id: expected a number", 1},
+	{"bad username", TB "[trunk p]\nhost = 127.0.0.1\ntransport = udp\nusername = a b\n", 8,
+	 "username: letters, digits", 1},
+	{"bad prepend", TB TRUNK_P "[route out]\nmatch = 0X.\ntrunk = p\nprepend = 4a\n", 12,
+	 "prepend: expected a number", 1},
+	{"bad trunk name", TB "[trunk bad.name]\nhost = 127.0.0.1\n", 5, "bad trunk name", 1},
+	{"trunk without name", TB "[trunk]\nhost = 127.0.0.1\n", 5, "[trunk] needs a name", 1},
+	{"expires too short", TB TRUNK_P "expires = 10\n", 9, "expires: 10 out of range", 1},
+	{"bad transport", TB "[trunk p]\nhost = 127.0.0.1\ntransport = sctp\n", 7,
+	 "transport: bad value 'sctp'", 1},
+};
+
+static void trunk_bad_inputs(void)
+{
+	for (size_t i = 0; i < sizeof(trunk_bad_cases) / sizeof(trunk_bad_cases[0]); i++) {
+		const struct bad_case *c = &trunk_bad_cases[i];
+		struct settings *s = NULL;
+		struct mbuf errs;
+		char path[64];
+		mbuf_init(&errs);
+
+		int err = load_text(c->text, &s, &errs, path);
+		bool ok = err == EINVAL && s == NULL && has_error(&errs, path, c->line, c->word) &&
+			  count_lines(&errs) == (size_t)c->n_errors &&
+			  !strstr(errs_str(&errs), "hunter2");
+		if (!ok)
+			fprintf(stderr, "case '%s': err %d, expected line %d '%s', got:\n%s",
+				c->name, err, c->line, c->word, errs_str(&errs));
+		CHECK(ok);
+		settings_free(s);
+		mbuf_free(&errs);
+	}
+}
+
 static const struct test_case tests[] = {
+	{"trunks_routes_inbound_parse", trunks_routes_inbound_parse},
+	{"trunk_bad_inputs", trunk_bad_inputs},
 	{"media_and_calls_parse", media_and_calls_parse},
 	{"demo_config_loads", demo_config_loads},
 	{"defaults_applied", defaults_applied},

@@ -430,8 +430,42 @@ static const struct conf_key extension_keys[] = {
 	 .min = 1, .max = 32},
 };
 
+#define T struct conf_trunk
+#define R struct conf_route
+
+/* [trunk NAME], [route NAME], [inbound]: hooks and checks in trunks.c */
+static const struct conf_key trunk_keys[] = {
+	{.name = "host", .type = CONF_KT_STR, CONF_FIELD(T, host), .min = 1,
+	 .check = conf_trunk_host_check},
+	{.name = "transport", .type = CONF_KT_ENUM, CONF_FIELD(T, transport),
+	 .names = transport_names},
+	{.name = "username", .type = CONF_KT_STR, CONF_FIELD(T, username), .min = 1,
+	 .check = conf_trunk_user_check},
+	{.name = "password", .type = CONF_KT_STR, CONF_FIELD(T, password), .min = 1},
+	{.name = "register", .type = CONF_KT_BOOL, CONF_FIELD(T, reg)},
+	{.name = "expires", .type = CONF_KT_U32, CONF_FIELD(T, expires), .min = 60, .max = 86400},
+	{.name = "encryption", .type = CONF_KT_ENUM, CONF_FIELD(T, encryption),
+	 .names = encryption_names},
+	{.name = "verify_server", .type = CONF_KT_BOOL, CONF_FIELD(T, verify_server)},
+	{.name = "ca", .type = CONF_KT_FILE, CONF_FIELD(T, ca)},
+	{.name = "caller_id", .type = CONF_KT_STR, CONF_FIELD(T, caller_id), .min = 1,
+	 .check = conf_number_check},
+	{.name = "dids", .type = CONF_KT_FUNC, .repeatable = true, .set = conf_trunk_set_dids},
+};
+
+static const struct conf_key route_keys[] = {
+	{.name = "match", .type = CONF_KT_FUNC, .repeatable = true, .set = conf_route_set_match},
+	{.name = "trunk", .type = CONF_KT_STR, CONF_FIELD(R, trunk), .min = 1,
+	 .check = conf_trunk_name_check},
+	{.name = "strip", .type = CONF_KT_U32, CONF_FIELD(R, strip), .min = 0, .max = 31},
+	{.name = "prepend", .type = CONF_KT_STR, CONF_FIELD(R, prepend), .min = 1,
+	 .check = conf_number_check},
+};
+
 #undef S
 #undef E
+#undef T
+#undef R
 
 const struct conf_section conf_sections[] = {
 	{.name = "general", CONF_KEYS(general_keys)},
@@ -443,6 +477,12 @@ const struct conf_section conf_sections[] = {
 	{.name = "admin", CONF_KEYS(admin_keys), .finish = admin_finish},
 	{.name = "extension", CONF_KEYS(extension_keys), .open = ext_open, .end = ext_end,
 	 .finish = ext_finish},
+	/* after [extension]: their checks look extensions up */
+	{.name = "trunk", CONF_KEYS(trunk_keys), .open = conf_trunk_open, .end = conf_trunk_end,
+	 .finish = conf_trunk_finish},
+	{.name = "route", CONF_KEYS(route_keys), .open = conf_route_open, .end = conf_route_end,
+	 .finish = conf_route_finish},
+	{.name = "inbound", .any_key = conf_inbound_key, .finish = conf_inbound_finish},
 };
 /* clang-format on */
 const size_t conf_n_sections = sizeof(conf_sections) / sizeof(conf_sections[0]);

@@ -20,7 +20,10 @@ enum conf_type {
 	CONF_KT_HEX,   /* char[size]: exactly size-1 hex digits, stored lower-case */
 	CONF_KT_FILE,  /* char[size]: a path that must be readable now */
 	CONF_KT_BIND,  /* struct conf_bind[size / sizeof]: numeric host:port, count at count_off */
+	CONF_KT_FUNC,  /* parsed by the key's set hook (lists, values with a syntax of their own) */
 };
+
+struct conf_load;
 
 struct conf_name {
 	const char *name;
@@ -37,6 +40,8 @@ struct conf_key {
 	uint32_t min, max;
 	const struct conf_name *names;	 /* CONF_KT_ENUM, CONF_KT_FLAGS; NULL-terminated */
 	const char *(*check)(struct pl); /* extra check: NULL or what is wrong */
+	/* CONF_KT_FUNC: parse v into ld->obj, reporting problems itself */
+	void (*set)(struct conf_load *ld, const struct conf_key *k, struct pl v, int line);
 };
 
 #define CONF_FIELD(T, f) .off = offsetof(T, f), .size = sizeof(((T *)0)->f)
@@ -58,6 +63,8 @@ struct conf_section {
 		       int line);
 	const struct conf_key *keys;
 	size_t n_keys;
+	/* Keys not in keys[] go here instead of being errors ([inbound]: DID = extensions). */
+	void (*any_key)(struct conf_load *ld, struct pl key, struct pl value, int line);
 };
 
 struct conf_msg {
@@ -106,5 +113,26 @@ struct conf_addr {
 /* Numeric "1.2.3.4:5060" or "[::1]:5060" (no DNS at start-up). NULL, or a hint for the
  * message saying what was expected. */
 const char *conf_bind_parse(struct pl v, struct conf_addr *ba);
+
+/* trunks.c: the hooks and checks of [trunk NAME], [route NAME] and [inbound]. */
+void *conf_trunk_open(struct conf_load *ld, struct pl arg, int line);
+void conf_trunk_end(struct conf_load *ld, void *obj);
+void conf_trunk_finish(struct conf_load *ld, const struct conf_section *sec, const int *seen,
+		       int line);
+void conf_trunk_set_dids(struct conf_load *ld, const struct conf_key *k, struct pl v, int line);
+const char *conf_trunk_host_check(struct pl v);
+const char *conf_trunk_name_check(struct pl v);
+const char *conf_trunk_user_check(struct pl v);
+const char *conf_number_check(struct pl v);
+void *conf_route_open(struct conf_load *ld, struct pl arg, int line);
+void conf_route_end(struct conf_load *ld, void *obj);
+void conf_route_finish(struct conf_load *ld, const struct conf_section *sec, const int *seen,
+		       int line);
+void conf_route_set_match(struct conf_load *ld, const struct conf_key *k, struct pl v, int line);
+void conf_inbound_key(struct conf_load *ld, struct pl key, struct pl value, int line);
+void conf_inbound_finish(struct conf_load *ld, const struct conf_section *sec, const int *seen,
+			 int line);
+/* Wipes (passwords) and frees what the hooks above allocated. */
+void conf_trunks_free(struct settings *s);
 
 #endif

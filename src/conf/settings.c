@@ -364,6 +364,9 @@ static void set_value(struct conf_load *ld, const struct conf_key *k, struct pl 
 	case CONF_KT_BIND:
 		set_bind(ld, k, field, v, line);
 		return;
+	case CONF_KT_FUNC:
+		k->set(ld, k, v, line);
+		return;
 	}
 }
 
@@ -441,6 +444,13 @@ static void on_key(struct conf_load *ld, const struct ini_item *it)
 	if (!sec)
 		return; /* in an unknown section: reported once at its header */
 	k = key_find(sec, it->key);
+	if (!k && sec->any_key) {
+		if (!it->value.l)
+			conf_err_at(ld, it->line, "%s %.*s: empty value", ld->ctx, PL_ARG(it->key));
+		else
+			sec->any_key(ld, it->key, it->value, it->line);
+		return;
+	}
 	if (!k) {
 		const char *hint = NULL;
 		for (size_t i = 0; i < sec->n_keys && !hint; i++)
@@ -587,6 +597,7 @@ void settings_free(struct settings *s)
 		OPENSSL_cleanse(s->extensions, s->n_extensions * sizeof(*s->extensions));
 		free(s->extensions);
 	}
+	conf_trunks_free(s);
 	OPENSSL_cleanse(s, sizeof(*s));
 	free(s);
 }

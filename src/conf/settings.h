@@ -34,6 +34,49 @@ struct conf_extension {
 	int line;
 };
 
+#define SETTINGS_TRUNK_MAX_DIDS 64
+#define SETTINGS_ROUTE_MAX_MATCH 16
+#define SETTINGS_INBOUND_MAX_EXTS 8
+
+/* [trunk NAME]: a VoIP provider (src/pbx/trunk.h). */
+struct conf_trunk {
+	char name[32];
+	char host[256];	       /* as written: a name or address, optional port */
+	char server_name[256]; /* host without port or brackets: the TLS name to verify, SNI */
+	char addr[64];	       /* resolved once at load: numeric "1.2.3.4:5060" / "[::1]:5061" */
+	unsigned transport;    /* one CONF_TP_* value; default TLS */
+	char username[64];     /* outbound registration / digest user; may be empty */
+	char password[128];
+	bool reg;		 /* register = yes: keep a registration up */
+	uint32_t expires;	 /* requested registration lifetime, default 600 */
+	enum conf_encryption encryption; /* trunk leg media, default optional */
+	bool verify_server;	 /* TLS: default yes */
+	char ca[4096];		 /* TLS: CA file; empty: the system store */
+	char caller_id[32];	 /* presented on outbound calls; default: username */
+	char dids[SETTINGS_TRUNK_MAX_DIDS][32]; /* digits */
+	size_t n_dids;
+	int line;
+};
+
+/* [route NAME]: an outbound route, tried in file order (src/pbx/route.h). */
+struct conf_route {
+	char name[32];
+	char match[SETTINGS_ROUTE_MAX_MATCH][64]; /* dial patterns (conf/dialpat.h) */
+	size_t n_match;
+	char trunk[32];
+	uint32_t strip;	  /* digits removed from the front */
+	char prepend[32]; /* then added in front */
+	int line;
+};
+
+/* One "DID = ext, ext" line of [inbound]. */
+struct conf_inbound {
+	char did[32];
+	char exts[SETTINGS_INBOUND_MAX_EXTS][32];
+	size_t n_exts;
+	int line;
+};
+
 struct settings {
 	char path[4096]; /* the file it came from */
 	/* [general] */
@@ -63,9 +106,22 @@ struct settings {
 	/* [calls] */
 	uint32_t ring_timeout_s;  /* unanswered calls end after this, default 30 */
 	char echo_extension[32];  /* dial this to hear yourself back, default "*43"; "off" */
+	/* [admin] */
+	struct conf_bind admin_bind[1]; /* the HTTPS admin server; none when n_admin_bind is 0 */
+	size_t n_admin_bind;
+	char admin_token[128];	   /* bearer token (16+ chars), or "demo": generated at first start */
+	char admin_tls_cert[4096]; /* empty: the SIP TLS certificate (generated or tls_cert) */
+	char admin_tls_key[4096];
 	/* [extension N] */
 	struct conf_extension *extensions; /* sorted by number */
 	size_t n_extensions;
+	/* [trunk NAME], [route NAME] (in file order), [inbound] */
+	struct conf_trunk *trunks;
+	size_t n_trunks;
+	struct conf_route *routes;
+	size_t n_routes;
+	struct conf_inbound *inbound;
+	size_t n_inbound;
 };
 
 /* Read and validate path. On problems, writes one "FILE:LINE: message\n" line per problem into
@@ -77,15 +133,11 @@ int settings_load(const char *path, struct settings **sp, struct mbuf *errors);
 void settings_free(struct settings *s);
 /* Exact number; NULL if not configured. Extensions are sorted by number after load. */
 const struct conf_extension *settings_extension(const struct settings *s, const char *number);
+/* Trunk by name; NULL if not configured. */
+const struct conf_trunk *settings_trunk(const struct settings *s, const char *name);
 /* A fresh password for a demo extension: SETTINGS_DEMO_PASSWORD_LEN random characters plus a
  * NUL into buf (size > SETTINGS_DEMO_PASSWORD_LEN). 0, EINVAL or EIO. Storing it is the
  * registrar's business. */
 int settings_demo_password(char *buf, size_t size);
 
 #endif
-	/* [admin] */
-	struct conf_bind admin_bind[1]; /* the HTTPS admin server; none when n_admin_bind is 0 */
-	size_t n_admin_bind;
-	char admin_token[128];	   /* bearer token (16+ chars), or "demo": generated at first start */
-	char admin_tls_cert[4096]; /* empty: the SIP TLS certificate (generated or tls_cert) */
-	char admin_tls_key[4096];
