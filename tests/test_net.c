@@ -1222,7 +1222,90 @@ static void tls_failures_refused(void)
 	loop_free(l);
 }
 
+/* A trunk's connection: its own client context on the peer (the manager's trusts another CA),
+ * held with tp_connect and reused; failures say why (tp_conn_error). */
+static void tls_peer_context_connect_error(void)
+{
+	struct tls_env e = {0};
+	struct loop *l = new_loop();
+	struct tp_mgr *srv = NULL, *cli = NULL;
+	struct tls_ctx *other = NULL, *right = NULL;
+	struct rec rs = {.reply = msg_b}, rc = {0};
+	struct sa any = loopback(), srv_addr;
+	struct tp_conn *c = NULL, *c2 = NULL;
+	struct tp_stats st;
+
+	REQUIRE(l);
+	REQUIRE(tls_env_init(&e) == 0);
+	REQUIRE(tls_ctx_client_alloc(&other, e.ca2, true) == 0);
+	REQUIRE(tls_ctx_client_alloc(&right, e.ca1, true) == 0);
+	REQUIRE(tp_mgr_alloc(&srv, l, &test_cfg, rec_recv, &rs) == 0);
+	REQUIRE(tp_mgr_alloc(&cli, l, &test_cfg, rec_recv, &rc) == 0);
+	rs.mgr = srv;
+	tp_mgr_set_close_handler(cli, rec_closed, &rc);
+	tp_mgr_set_tls_client(cli, other);
+	REQUIRE(tp_listen(srv, TP_TLS, &any, e.server, &srv_addr) == 0);
+
+	struct tp_peer to = {.kind = TP_TLS, .remote = srv_addr, .server_name = "127.0.0.1",
+			     .tls_client = right};
+	struct tp_peer udp = {.kind = TP_UDP, .remote = srv_addr};
+	CHECK_EQ_INT(tp_connect(cli, &udp, &c), EINVAL);
+	REQUIRE(tp_connect(cli, &to, &c) == 0 && c);
+	REQUIRE(tp_connect(cli, &to, &c2) == 0);
+	CHECK(c2 == c); /* found, not opened twice */
+	tp_conn_unref(c2);
+	to.conn = c;
+	CHECK(tp_send(cli, &to, msg_a, strlen(msg_a)) == 0);
+	CHECK(run_until(l, got1, &rc, 5000));
+	CHECK(rs.n == 1 && rc.n == 1);
+	CHECK(tp_conn_open(c) && tp_conn_error(c) == NULL);
+	tp_mgr_stats(cli, &st);
+	CHECK_EQ_INT(st.conns_open, 1);
+
+	/* The peer's context trusts the wrong CA: closed, and the reason is kept. */
+	struct tp_mgr *cli2 = NULL;
+	struct rec rc2 = {0};
+	REQUIRE(tp_mgr_alloc(&cli2, l, &test_cfg, rec_recv, &rc2) == 0);
+	tp_mgr_set_close_handler(cli2, rec_closed, &rc2);
+	tp_mgr_set_tls_client(cli2, right);
+	to.conn = NULL;
+	to.tls_client = other;
+	REQUIRE(tp_connect(cli2, &to, &c2) == 0);
+	CHECK(tp_send(cli2, &to, msg_a, strlen(msg_a)) == 0);
+	CHECK(run_until(l, got_closed, &rc2, 5000));
+	CHECK(!tp_conn_open(c2));
+	CHECK(tp_conn_error(c2) && strstr(tp_conn_error(c2), "TLS: certificate verif"));
+	tp_conn_unref(c2);
+
+	/* Nobody listening: connect refused. */
+	struct sa closed = srv_addr;
+	sa_set_port(&closed, (uint16_t)(sa_port(&srv_addr) == 65535 ? 1 : sa_port(&srv_addr) + 1));
+	struct tp_peer tcp = {.kind = TP_TCP, .remote = closed};
+	rc2.closed = 0;
+	int err = tp_connect(cli2, &tcp, &c2);
+	if (!err) {
+		CHECK(run_until(l, got_closed, &rc2, 5000));
+		CHECK(tp_conn_error(c2) && strstr(tp_conn_error(c2), "connect: Connection refused"));
+		tp_conn_unref(c2);
+	} else {
+		CHECK_EQ_INT(err, ECONNREFUSED);
+	}
+
+	tp_conn_unref(c);
+	tp_mgr_free(cli2);
+	tp_mgr_free(cli);
+	tp_mgr_free(srv);
+	tls_ctx_free(other);
+	tls_ctx_free(right);
+	rec_free(&rs);
+	rec_free(&rc);
+	rec_free(&rc2);
+	tls_env_free(&e);
+	loop_free(l);
+}
+
 static const struct test_case cases[] = {
+	{"tls_peer_context_connect_error", tls_peer_context_connect_error},
 	{"sa_parse_and_format", sa_parse_and_format},
 	{"tp_kind_names", tp_kind_names},
 	{"frame_scan", frame_scan},

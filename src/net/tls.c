@@ -30,7 +30,8 @@ struct tls_ctx {
 struct tls_sess {
 	SSL *ssl;
 	bool server;
-	bool done; /* handshake completed */
+	bool done;   /* handshake completed */
+	char *error; /* client side: why the handshake failed */
 };
 
 /* The most specific reason in the error queue, which is then emptied. */
@@ -239,7 +240,13 @@ void tls_sess_free(struct tls_sess *s, bool notify)
 		SSL_free(s->ssl);
 	}
 	ERR_clear_error();
+	free(s->error);
 	free(s);
+}
+
+const char *tls_sess_error(const struct tls_sess *s)
+{
+	return s ? s->error : NULL;
 }
 
 /* Maps a failed SSL call to EAGAIN + *want, or to an error after emptying the queue. */
@@ -296,6 +303,8 @@ int tls_sess_handshake(struct tls_sess *s, unsigned *want, const char *peer)
 		snprintf(why, sizeof(why), "connection closed: %s",
 			 e == SSL_ERROR_SYSCALL && errno ? strerror(errno) : "eof");
 	ERR_clear_error();
+	if (!s->server && !s->error)
+		s->error = strdup(why);
 	/* Scanners hit listeners all day: server-side failures are only debug noise. */
 	if (s->server)
 		log_debug("tls: handshake from %s failed: %s", peer ? peer : "?", why);

@@ -23,6 +23,9 @@ int tls_sess_read(struct tls_sess *s, void *buf, size_t size, size_t *n, unsigne
 /* 0 with *n bytes taken (may be fewer than len); EAGAIN with *want; EIO on error. A retry after
  * EAGAIN must offer at least the same bytes again (they may have moved). */
 int tls_sess_write(struct tls_sess *s, const void *buf, size_t len, size_t *n, unsigned *want);
+/* Client side: why the handshake failed ("certificate verification: ..."), after EPROTO from
+ * tls_sess_handshake; NULL otherwise. */
+const char *tls_sess_error(const struct tls_sess *s);
 /* Decrypted bytes buffered inside the session that no socket event will announce. */
 bool tls_sess_pending(const struct tls_sess *s);
 /* Static strings ("TLSv1.3", "TLS_AES_128_GCM_SHA256") valid for the process' life. */

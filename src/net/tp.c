@@ -204,7 +204,7 @@ int tp_send(struct tp_mgr *m, const struct tp_peer *to, const void *data, size_t
 			return ENOTCONN;
 		if (!to->remote.len)
 			return EINVAL;
-		err = tp_conn_connect(m, kind, &to->remote, to->server_name, &c);
+		err = tp_conn_connect(m, kind, &to->remote, to->server_name, to->tls_client, &c);
 		if (err)
 			return err;
 	}
@@ -215,6 +215,26 @@ out:
 		m->stats.bytes_out += len;
 	}
 	return err;
+}
+
+int tp_connect(struct tp_mgr *m, const struct tp_peer *to, struct tp_conn **cp)
+{
+	struct tp_conn *c;
+	int err;
+
+	if (!m || !to || !cp || (to->kind != TP_TCP && to->kind != TP_TLS) || !to->remote.len)
+		return EINVAL;
+	if (m->freeing)
+		return ESHUTDOWN;
+	c = tp_conn_find(m, to->kind, &to->remote);
+	if (!c) {
+		err = tp_conn_connect(m, to->kind, &to->remote, to->server_name, to->tls_client,
+				      &c);
+		if (err)
+			return err;
+	}
+	*cp = tp_conn_ref(c);
+	return 0;
 }
 
 void tp_mgr_stats(const struct tp_mgr *m, struct tp_stats *st)

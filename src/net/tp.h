@@ -31,6 +31,10 @@ struct tp_peer {
 	struct sa remote;	 /* the peer's address: source of a received message */
 	struct tp_conn *conn;	 /* stream only: the connection (borrowed); NULL for UDP */
 	const char *server_name; /* TLS client connects: name to verify and send as SNI */
+	/* TLS client connects: the context to verify the server with (a trunk's own CA and
+	 * verify setting); NULL: the manager's (tp_mgr_set_tls_client). Borrowed: it must outlive
+	 * every copy of the peer that may still open a connection. */
+	struct tls_ctx *tls_client;
 };
 
 struct tp_config {
@@ -78,6 +82,11 @@ void tp_mgr_set_tls_server(struct tp_mgr *m, struct tls_ctx *server);
  * Never blocks: output is queued per connection (bounded; ENOBUFS past the bound).
  * 0 or an errno (ENOTCONN when a given conn has closed and no other exists). */
 int tp_send(struct tp_mgr *m, const struct tp_peer *to, const void *data, size_t len);
+/* A stream connection to to->remote for a client that keeps one up (a trunk): an open one of
+ * to->kind to that address, else a new outgoing one (connected and handshaken in the
+ * background; what is sent meanwhile is queued). Returns a new reference in *cp (release with
+ * tp_conn_unref). EINVAL for UDP; errors as tp_send. */
+int tp_connect(struct tp_mgr *m, const struct tp_peer *to, struct tp_conn **cp);
 
 struct tp_conn *tp_conn_ref(struct tp_conn *c);
 void tp_conn_unref(struct tp_conn *c);
@@ -88,6 +97,9 @@ const struct sa *tp_conn_remote(const struct tp_conn *c);
  * not yet handshaken. */
 const char *tp_conn_tls_version(const struct tp_conn *c);
 const char *tp_conn_tls_cipher(const struct tp_conn *c);
+/* Why an outgoing connection closed before it was usable ("connect: Connection refused",
+ * "TLS: certificate verification: ...", "TLS handshake timed out"); NULL otherwise. */
+const char *tp_conn_error(const struct tp_conn *c);
 
 /* Counters for metrics and tests. */
 struct tp_stats {

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -98,6 +99,7 @@ void tp_conn_unref(struct tp_conn *c)
 	if (!c || !c->refs || --c->refs)
 		return;
 	free(c->server_name);
+	free(c->error);
 	free(c);
 }
 
@@ -124,6 +126,25 @@ const char *tp_conn_tls_version(const struct tp_conn *c)
 const char *tp_conn_tls_cipher(const struct tp_conn *c)
 {
 	return c ? c->tls_cipher : NULL;
+}
+
+const char *tp_conn_error(const struct tp_conn *c)
+{
+	return c ? c->error : NULL;
+}
+
+/* An outgoing connection failed before it was usable: keep why for its owner (a trunk shows
+ * it). The first reason stays. */
+static void set_error(struct tp_conn *c, const char *what, const char *why)
+{
+	size_t n;
+
+	if (!c->outgoing || c->error)
+		return;
+	n = strlen(what) + strlen(why) + 3;
+	c->error = malloc(n);
+	if (c->error)
+		snprintf(c->error, n, "%s%s%s", what, *why ? ": " : "", why);
 }
 
 /* ---- closing ---- */
@@ -225,6 +246,7 @@ static void timeout_h(void *arg)
 			 c->connecting ? "connect" : "handshake");
 		if (c->handshaking)
 			m->stats.tls_failures++;
+		set_error(c, c->connecting ? "connect timed out" : "TLS handshake timed out", "");
 		tp_conn_drop(c);
 		return;
 	}
@@ -560,7 +582,9 @@ static void handshake(struct tp_conn *c)
 		return;
 	}
 	if (err) {
+		const char *why = tls_sess_error(c->tls);
 		m->stats.tls_failures++;
+		set_error(c, "TLS", why ? why : "handshake failed");
 		tp_conn_drop(c);
 		return;
 	}
@@ -584,6 +608,7 @@ static void connected(struct tp_conn *c)
 	if (soerr) {
 		log_info("tp: %s connect to %s: %s", tp_kind_name(c->kind),
 			 sa_str(&c->remote, addr, sizeof(addr)), strerror(soerr));
+		set_error(c, "connect", strerror(soerr));
 		tp_conn_drop(c);
 		return;
 	}
@@ -694,8 +719,9 @@ int tp_conn_accepted(struct tp_mgr *m, enum tp_kind kind, int fd, const struct s
 }
 
 int tp_conn_connect(struct tp_mgr *m, enum tp_kind kind, const struct sa *remote,
-		    const char *server_name, struct tp_conn **cp)
+		    const char *server_name, struct tls_ctx *tls_client, struct tp_conn **cp)
 {
+	struct tls_ctx *ctx = tls_client ? tls_client : m->tls_client;
 	char host[SA_STRLEN];
 	struct tp_conn *c;
 	int fd, err;
@@ -704,7 +730,7 @@ int tp_conn_connect(struct tp_mgr *m, enum tp_kind kind, const struct sa *remote
 		return ESHUTDOWN;
 	if (m->stats.conns_open >= m->cfg.max_conns)
 		return EMFILE;
-	if (kind == TP_TLS && !m->tls_client) {
+	if (kind == TP_TLS && !ctx) {
 		log_warn("tp: no TLS client context for %s", sa_str(remote, host, sizeof(host)));
 		return EINVAL;
 	}
@@ -730,8 +756,7 @@ int tp_conn_connect(struct tp_mgr *m, enum tp_kind kind, const struct sa *remote
 					   ? server_name
 					   : sa_host_str(remote, host, sizeof(host));
 		c->server_name = strdup(name);
-		err = c->server_name ? tls_sess_alloc(&c->tls, m->tls_client, fd, c->server_name)
-				     : ENOMEM;
+		err = c->server_name ? tls_sess_alloc(&c->tls, ctx, fd, c->server_name) : ENOMEM;
 	}
 	if (!err)
 		err = tmr_start(loop_timers(m->loop), &c->tmr, setup_ms(m), timeout_h, c);

@@ -50,6 +50,7 @@ struct tp_conn {
 	struct sa local, remote;
 	struct tls_sess *tls;
 	char *server_name; /* outgoing TLS: name verified */
+	char *error;	   /* outgoing: why it failed before it was usable (tp_conn_error) */
 	const char *tls_version, *tls_cipher;
 	struct tmr tmr; /* handshake timeout, then idle timeout */
 	uint64_t last_rx_ms;
@@ -94,7 +95,7 @@ int tp_listener_open(struct tp_mgr *m, enum tp_kind kind, const struct sa *addr,
 /* tp_conn.c */
 int tp_conn_accepted(struct tp_mgr *m, enum tp_kind kind, int fd, const struct sa *remote);
 int tp_conn_connect(struct tp_mgr *m, enum tp_kind kind, const struct sa *remote,
-		    const char *server_name, struct tp_conn **cp);
+		    const char *server_name, struct tls_ctx *tls_client, struct tp_conn **cp);
 struct tp_conn *tp_conn_find(struct tp_mgr *m, enum tp_kind kind, const struct sa *remote);
 int tp_conn_send(struct tp_conn *c, const void *data, size_t len);
 void tp_conn_drop(struct tp_conn *c);
