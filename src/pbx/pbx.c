@@ -21,6 +21,7 @@
 #include "pbx/guard.h"
 #include "pbx/pbx_int.h"
 #include "pbx/registrar.h"
+#include "pbx/trunk.h"
 #include "sip/auth.h"
 #include "sip/build.h"
 
@@ -35,6 +36,7 @@ struct pbx {
 	struct loop *loop;
 	struct media *media;
 	struct calls *calls;
+	struct trunks *trunks; /* from pbx_attach */
 	struct tp_mgr *tp;
 	uint64_t blocked_requests;
 	struct settings *own_cfg; /* from the last reload; NULL while on the start-up one */
@@ -75,6 +77,11 @@ struct tp_mgr *pbx_transport(struct pbx *p)
 struct sip_stack *pbx_stack(struct pbx *p)
 {
 	return p->stack;
+}
+
+struct trunks *pbx_trunks(struct pbx *p)
+{
+	return p->trunks;
 }
 
 struct media *pbx_media(struct pbx *p)
@@ -230,6 +237,12 @@ int pbx_settings_swap(struct pbx *p, struct settings *cfg)
 			return err;
 		}
 	}
+	/* Trunks make their new and changed ones first: on ENOMEM nothing has changed. */
+	if (p->trunks && (err = trunks_set_settings(p->trunks, cfg))) {
+		demo_passwords_free(demo);
+		auth_server_free(auth);
+		return err;
+	}
 	/* From here nothing fails: every holder of the old settings moves to the new ones (trunks
 	 * add theirs here). Calls in progress keep what they copied when they started. */
 	registrar_set_settings(p->registrar, cfg, demo);
@@ -261,8 +274,10 @@ int pbx_keep_tls(struct pbx *p, struct tls_ctx *ctx)
 
 bool pbx_end_calls(struct pbx *p)
 {
+	/* while the stack is alive: the providers are told we go (Expires: 0) */
+	bool unregistered = trunks_shutdown(p->trunks) > 0;
 	if (!p->calls || !calls_count(p->calls))
-		return false;
+		return unregistered;
 	calls_free(p->calls);
 	p->calls = NULL;
 	return true;
@@ -274,6 +289,7 @@ void pbx_free(struct pbx *p)
 		return;
 	calls_free(p->calls);
 	p->calls = NULL;
+	trunks_free(p->trunks);
 	if (p->media)
 		media_free(p->media);
 	registrar_free(p->registrar);
@@ -300,7 +316,16 @@ int pbx_attach(struct pbx *p, struct sip_stack *stack)
 		.media = p->media,
 		.store = p->store,
 	};
-	return calls_alloc(&p->calls, &cd);
+	int err = calls_alloc(&p->calls, &cd);
+	if (err)
+		return err;
+	struct trunks_deps td = {
+		.cfg = p->cfg,
+		.timers = loop_timers(p->loop),
+		.stack = stack,
+		.tp = p->tp,
+	};
+	return trunks_alloc(&p->trunks, &td);
 }
 
 void pbx_stray_response(const struct sip_msg *resp, const struct tp_peer *from, void *arg)
@@ -315,6 +340,7 @@ void pbx_conn_closed(struct tp_conn *conn, void *arg)
 {
 	struct pbx *p = arg;
 	registrar_conn_closed(p->registrar, conn);
+	trunks_conn_closed(p->trunks, conn);
 }
 
 void pbx_request(struct sip_strans *st, const struct sip_msg *req, const struct tp_peer *from,

@@ -18,7 +18,8 @@ struct pbx;
  * relay. */
 int pbx_alloc(struct pbx **pp, const struct settings *cfg, struct loop *loop,
 	      struct store *store);
-/* Hang up every call (BYE on both legs, records written); true if there were any. */
+/* Hang up every call (BYE on both legs, records written) and remove the trunks' registrations
+ * (un-REGISTER); true if anything was sent (let the loop run a moment for it to leave). */
 bool pbx_end_calls(struct pbx *p);
 /* Ends any call left, stops the relay, frees the rest. */
 void pbx_free(struct pbx *p);

@@ -24,6 +24,8 @@ struct guard *pbx_guard(struct pbx *p);
 struct store *pbx_store(struct pbx *p);	  /* may be NULL */
 struct tp_mgr *pbx_transport(struct pbx *p); /* may be NULL (tests) */
 struct sip_stack *pbx_stack(struct pbx *p);
+struct trunks;
+struct trunks *pbx_trunks(struct pbx *p); /* NULL before pbx_attach */
 struct media *pbx_media(struct pbx *p); /* may be NULL (relay could not start) */
 uint64_t pbx_blocked_requests(const struct pbx *p);
 
