@@ -34,7 +34,9 @@ def register(cseq, auth=None):
 
 code, data = register(1)
 assert code == 401, code
-md5 = [l for l in data.split("\r\n") if l.startswith("WWW-Authenticate:") and "MD5" in l][0]
+# the MD5 challenge: algorithm=MD5, or no algorithm at all (RFC 2617 default)
+md5 = [l for l in data.split("\r\n") if l.startswith("WWW-Authenticate:") and
+       ("MD5" in l or "algorithm" not in l)][0]
 p = dict(re.findall(r'(\w+)="?([^",]*)"?', md5.split(":", 1)[1]))
 H = lambda x: hashlib.md5(x.encode()).hexdigest()
 cnonce, uri = os.urandom(4).hex(), f"sip:{realm}"
