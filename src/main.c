@@ -8,13 +8,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "admin/ctl.h"
+#include "admin/http.h"
 #include "conf/settings.h"
 #include "core/log.h"
 #include "core/mbuf.h"
 #include "net/loop.h"
 #include "net/tls.h"
 #include "net/tp.h"
+#include "pbx/api.h"
 #include "pbx/pbx.h"
 #include "sip/tsx.h"
 #include "store/store.h"
@@ -29,6 +33,7 @@ struct daemon {
 	struct store *store;
 	struct pbx *pbx;
 	struct ctl *ctl;
+	struct admin_http *admin;
 };
 
 static const struct tp_config tp_defaults = {
@@ -73,6 +78,20 @@ static void on_control(const char *cmd, struct mbuf *out, void *arg)
 {
 	struct daemon *d = arg;
 	pbx_control(d->pbx, cmd, out);
+}
+
+/* SIGHUP: read the configuration again (all or nothing; see pbx/reload.c, which logs). */
+static void on_hangup_signal(int signo, void *arg)
+{
+	struct daemon *d = arg;
+	struct mbuf errors, notes;
+	(void)signo;
+	log_info("SIGHUP: reloading the configuration");
+	mbuf_init(&errors);
+	mbuf_init(&notes);
+	pbx_reload(d->pbx, &errors, &notes);
+	mbuf_free(&errors);
+	mbuf_free(&notes);
 }
 
 static void on_signal(int signo, void *arg)
@@ -126,8 +145,8 @@ static int setup_tls(struct daemon *d, char *cert, char *key, size_t size)
 		snprintf(cert, size, "%s", c->tls_cert);
 		snprintf(key, size, "%s", c->tls_key);
 	} else {
-		char hosts[SETTINGS_MAX_BINDS + 2][256];
-		const char *names[SETTINGS_MAX_BINDS + 2];
+		char hosts[SETTINGS_MAX_BINDS + 3][256];
+		const char *names[SETTINGS_MAX_BINDS + 3];
 		size_t n = 0;
 		if (gethostname(hosts[n], sizeof(hosts[n])) == 0) {
 			hosts[n][sizeof(hosts[n]) - 1] = '\0';
@@ -142,6 +161,11 @@ static int setup_tls(struct daemon *d, char *cert, char *key, size_t size)
 			names[n] = hosts[n];
 			n++;
 		}
+		if (c->n_admin_bind) { /* the admin server shows the same certificate */
+			bind_host(c->admin_bind[0].addr, hosts[n], sizeof(hosts[n]));
+			names[n] = hosts[n];
+			n++;
+		}
 		int err = tls_ensure_certs(c->data_dir, names, n, cert, key, size);
 		if (err) {
 			log_err("cannot create TLS certificates in %s: %s", c->data_dir,
@@ -149,7 +173,32 @@ static int setup_tls(struct daemon *d, char *cert, char *key, size_t size)
 			return err;
 		}
 	}
-	return tls_ctx_server_alloc(&d->tls_server, cert, key);
+	return c->n_tls ? tls_ctx_server_alloc(&d->tls_server, cert, key) : 0;
+}
+
+/* The admin HTTPS server: the SIP certificate unless [admin] names its own. */
+static int start_admin(struct daemon *d, const char *cert, const char *key)
+{
+	const struct settings *c = d->cfg;
+	char token[128];
+	int err = 0;
+	if (!strcmp(c->admin_token, "demo"))
+		err = admin_token_load(c->data_dir, c->admin_bind[0].addr, token, sizeof(token));
+	else
+		snprintf(token, sizeof(token), "%s", c->admin_token);
+	if (err) {
+		log_err("admin: cannot keep the token in %s: %s", c->data_dir, strerror(err));
+		return err;
+	}
+	struct admin_http_conf ac = {
+		.bind = c->admin_bind[0].addr,
+		.token = token,
+		.cert_file = c->admin_tls_cert[0] ? c->admin_tls_cert : cert,
+		.key_file = c->admin_tls_key[0] ? c->admin_tls_key : key,
+	};
+	err = admin_http_alloc(&d->admin, &ac, d->loop, d->pbx, d->store);
+	OPENSSL_cleanse(token, sizeof(token));
+	return err;
 }
 
 static int listen_all(struct daemon *d, enum tp_kind kind, const struct conf_bind *binds,
@@ -181,7 +230,7 @@ static int daemon_start(struct daemon *d)
 		log_err("cannot create data_dir %s: %s", c->data_dir, strerror(err));
 		return err;
 	}
-	if (c->n_tls) {
+	if (c->n_tls || c->n_admin_bind) {
 		err = setup_tls(d, cert, key, sizeof(cert));
 		if (err)
 			return err;
@@ -227,6 +276,8 @@ static int daemon_start(struct daemon *d)
 		err = listen_all(d, TP_TCP, c->tcp, c->n_tcp);
 	if (!err)
 		err = listen_all(d, TP_TLS, c->tls, c->n_tls);
+	if (!err && c->n_admin_bind)
+		err = start_admin(d, cert, key);
 	if (err)
 		return err;
 	if (c->n_tls)
@@ -234,6 +285,7 @@ static int daemon_start(struct daemon *d)
 			 c->data_dir);
 	loop_signal(d->loop, SIGTERM, on_signal, d);
 	loop_signal(d->loop, SIGINT, on_signal, d);
+	loop_signal(d->loop, SIGHUP, on_hangup_signal, d);
 	return 0;
 }
 
@@ -244,6 +296,8 @@ static void on_grace_over(void *arg)
 
 static void daemon_stop(struct daemon *d)
 {
+	admin_http_free(d->admin); /* first: its threads wait on the signalling loop */
+	d->admin = NULL;
 	ctl_free(d->ctl);
 	d->ctl = NULL;
 	/* Calls in progress get their BYEs and records; give the BYEs a moment to leave. */

@@ -122,6 +122,9 @@ int store_bindings_load(struct store *s, int64_t now_ms, store_binding_h *cb, vo
 /* Events with id > since_id, oldest first, at most limit (0: no limit). */
 int store_events_list(struct store *s, int64_t since_id, uint32_t limit, store_event_h *cb,
 		      void *arg);
+/* The n newest events (n > 0), oldest first: where a live view starts before following on with
+ * store_events_list from the last id. */
+int store_events_recent(struct store *s, uint32_t n, store_event_h *cb, void *arg);
 /* CDRs matching f (NULL: all), newest first, paged by f->offset / f->limit. */
 int store_cdr_list(struct store *s, const struct store_cdr_filter *f, store_cdr_h *cb, void *arg);
 /* How many CDRs match f, ignoring its offset and limit (for paging). */

@@ -24,7 +24,7 @@ enum store_wst {
 };
 
 /* Statements of the reader connection. */
-enum store_rst { RST_BINDINGS, RST_EVENTS, RST_CDRS, RST_CDR_COUNT, RST_N };
+enum store_rst { RST_BINDINGS, RST_EVENTS, RST_EVENTS_RECENT, RST_CDRS, RST_CDR_COUNT, RST_N };
 
 extern const char *const store_wsql[WST_N];
 extern const char *const store_rsql[RST_N];

@@ -138,6 +138,21 @@ int store_events_list(struct store *s, int64_t since_id, uint32_t limit, store_e
 	return ret;
 }
 
+int store_events_recent(struct store *s, uint32_t n, store_event_h *cb, void *arg)
+{
+	struct row_ctx ctx = {.cb.e = cb, .arg = arg};
+	sqlite3_stmt *st;
+	int ret;
+
+	if (!s || !cb || !n)
+		return EINVAL;
+	pthread_mutex_lock(&s->rlock);
+	st = s->rst[RST_EVENTS_RECENT];
+	ret = run_rows(s, st, sqlite3_bind_int64(st, 1, n), event_row, &ctx);
+	pthread_mutex_unlock(&s->rlock);
+	return ret;
+}
+
 static int cdr_row(sqlite3_stmt *st, void *ctx)
 {
 	const struct row_ctx *rc = ctx;

@@ -94,6 +94,8 @@ const char *const store_rsql[RST_N] = {
 			 " q FROM binding WHERE expires_at > ?1 ORDER BY ext, contact",
 	[RST_EVENTS] = "SELECT id, time_ms, kind, source, username, detail FROM event"
 		       " WHERE id > ?1 ORDER BY id LIMIT ?2",
+	[RST_EVENTS_RECENT] = "SELECT * FROM (SELECT id, time_ms, kind, source, username, detail"
+			      " FROM event ORDER BY id DESC LIMIT ?1) ORDER BY id",
 	[RST_CDRS] = "SELECT call_id, caller, callee, trunk, start_ms, answer_ms, end_ms,"
 		     " duration_ms, status, cause, sec_a, sec_b, secure FROM cdr" CDR_WHERE
 		     " ORDER BY start_ms DESC, rowid DESC LIMIT ?5 OFFSET ?6",
