@@ -198,9 +198,10 @@ int tp_send(struct tp_mgr *m, const struct tp_peer *to, const void *data, size_t
 		c = to->conn;
 	/* A phone behind NAT is reachable only over the connection it opened to us. */
 	if (!c && to->remote.len)
-		c = tp_conn_find(m, kind, &to->remote);
+		c = to->tls_client ? tp_conn_find_peer(m, to) : tp_conn_find(m, kind, &to->remote);
 	if (!c) {
-		if (to->conn)
+		/* a phone's connection is gone; one we dial ourselves (a trunk's) is dialled again */
+		if (to->conn && !to->tls_client)
 			return ENOTCONN;
 		if (!to->remote.len)
 			return EINVAL;
@@ -226,7 +227,7 @@ int tp_connect(struct tp_mgr *m, const struct tp_peer *to, struct tp_conn **cp)
 		return EINVAL;
 	if (m->freeing)
 		return ESHUTDOWN;
-	c = tp_conn_find(m, to->kind, &to->remote);
+	c = tp_conn_find_peer(m, to);
 	if (!c) {
 		err = tp_conn_connect(m, to->kind, &to->remote, to->server_name, to->tls_client,
 				      &c);

@@ -33,7 +33,8 @@ struct tp_peer {
 	const char *server_name; /* TLS client connects: name to verify and send as SNI */
 	/* TLS client connects: the context to verify the server with (a trunk's own CA and
 	 * verify setting); NULL: the manager's (tp_mgr_set_tls_client). Borrowed: it must outlive
-	 * every copy of the peer that may still open a connection. */
+	 * every copy of the peer that may still open a connection. Such a peer only reuses
+	 * connections opened with this context and server_name. */
 	struct tls_ctx *tls_client;
 };
 
@@ -80,7 +81,8 @@ void tp_mgr_set_tls_server(struct tp_mgr *m, struct tls_ctx *server);
  * right family). Stream: over to->conn if still open; else over an open connection of that kind
  * to to->remote; else a new outgoing connection (queued until connected / handshaken).
  * Never blocks: output is queued per connection (bounded; ENOBUFS past the bound).
- * 0 or an errno (ENOTCONN when a given conn has closed and no other exists). */
+ * 0 or an errno (ENOTCONN when a given conn has closed and no other exists, unless the peer
+ * has its own tls_client: then a new connection is opened). */
 int tp_send(struct tp_mgr *m, const struct tp_peer *to, const void *data, size_t len);
 /* A stream connection to to->remote for a client that keeps one up (a trunk): an open one of
  * to->kind to that address, else a new outgoing one (connected and handshaken in the

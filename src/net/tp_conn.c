@@ -85,6 +85,20 @@ struct tp_conn *tp_conn_find(struct tp_mgr *m, enum tp_kind kind, const struct s
 	return NULL;
 }
 
+struct tp_conn *tp_conn_find_peer(struct tp_mgr *m, const struct tp_peer *to)
+{
+	if (to->kind != TP_TLS || !to->tls_client)
+		return tp_conn_find(m, to->kind, &to->remote);
+	for (struct tp_conn *c = m->buckets[bucket_of(m, TP_TLS, &to->remote)]; c; c = c->hnext) {
+		if (c->kind != TP_TLS || c->closing || !sa_eq(&c->remote, &to->remote) ||
+		    c->client_ctx != to->tls_client)
+			continue;
+		if (c->server_name && to->server_name && !strcmp(c->server_name, to->server_name))
+			return c;
+	}
+	return NULL;
+}
+
 /* ---- reference counting and accessors ---- */
 
 struct tp_conn *tp_conn_ref(struct tp_conn *c)
@@ -748,6 +762,7 @@ int tp_conn_connect(struct tp_mgr *m, enum tp_kind kind, const struct sa *remote
 		return err;
 	}
 	c->outgoing = true;
+	c->client_ctx = tls_client;
 	/* Finished or not, the socket reports writable: one path for both cases. */
 	c->connecting = true;
 	if (kind == TP_TLS) {

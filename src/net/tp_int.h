@@ -51,6 +51,7 @@ struct tp_conn {
 	struct tls_sess *tls;
 	char *server_name; /* outgoing TLS: name verified */
 	char *error;	   /* outgoing: why it failed before it was usable (tp_conn_error) */
+	const struct tls_ctx *client_ctx; /* outgoing TLS: the peer's own context, if it had one */
 	const char *tls_version, *tls_cipher;
 	struct tmr tmr; /* handshake timeout, then idle timeout */
 	uint64_t last_rx_ms;
@@ -97,6 +98,9 @@ int tp_conn_accepted(struct tp_mgr *m, enum tp_kind kind, int fd, const struct s
 int tp_conn_connect(struct tp_mgr *m, enum tp_kind kind, const struct sa *remote,
 		    const char *server_name, struct tls_ctx *tls_client, struct tp_conn **cp);
 struct tp_conn *tp_conn_find(struct tp_mgr *m, enum tp_kind kind, const struct sa *remote);
+/* The connection a peer may use: by (kind, remote), and for a peer with its own TLS client
+ * context only one opened with that context and server name (verified as it asks). */
+struct tp_conn *tp_conn_find_peer(struct tp_mgr *m, const struct tp_peer *to);
 int tp_conn_send(struct tp_conn *c, const void *data, size_t len);
 void tp_conn_drop(struct tp_conn *c);
 void tp_conns_drop_all(struct tp_mgr *m);
