@@ -105,6 +105,10 @@ static void demo_config_loads(void)
 	CHECK_EQ_INT(s->block_time_s, 600);
 	CHECK_EQ_INT(s->nonce_lifetime_s, 300);
 	CHECK_EQ_INT(s->n_extensions, 3);
+	CHECK_EQ_INT(s->n_admin_bind, 1);
+	CHECK(!strcmp(s->admin_bind[0].addr, "127.0.0.1:8443"));
+	CHECK(!strcmp(s->admin_token, "demo"));
+	CHECK(!s->admin_tls_cert[0] && !s->admin_tls_key[0]);
 
 	const struct conf_extension *e1 = settings_extension(s, "1001");
 	const struct conf_extension *e2 = settings_extension(s, "1002");
@@ -344,7 +348,52 @@ static void media_and_calls_parse(void)
 	unlink(path);
 }
 
+static void admin_parse(void)
+{
+	struct settings *s = NULL;
+	struct mbuf errs;
+	char path[64];
+	mbuf_init(&errs);
+	int err = load_text("[transport]\nudp = 127.0.0.1:5060\n[admin]\nbind = [::1]:9443\n"
+			    "token = 0123456789abcdef-XYZ\ntls_cert = conf/sotto.conf\n"
+			    "tls_key = conf/sotto.conf\n",
+			    &s, &errs, path);
+	if (err)
+		fprintf(stderr, "%s", errs.buf ? errs.buf : "");
+	REQUIRE(err == 0 && s);
+	CHECK_EQ_INT(s->n_admin_bind, 1);
+	CHECK(!strcmp(s->admin_bind[0].addr, "[::1]:9443"));
+	CHECK(!strcmp(s->admin_token, "0123456789abcdef-XYZ"));
+	CHECK(!strcmp(s->admin_tls_cert, "conf/sotto.conf"));
+	settings_free(s);
+	s = NULL;
+	/* no [admin] at all: no admin server */
+	mbuf_reset(&errs);
+	err = load_text("[transport]\nudp = 127.0.0.1:5060\n", &s, &errs, path);
+	REQUIRE(err == 0 && s);
+	CHECK_EQ_INT(s->n_admin_bind, 0);
+	settings_free(s);
+	mbuf_free(&errs);
+}
+
 static const struct bad_case bad_cases[] = {
+	/* [admin] */
+	{"admin bind without token", BIND "[admin]\nbind = 127.0.0.1:8443\n", 4,
+	 "[admin] bind: needs a token", 1},
+	{"admin token short", BIND "[admin]\nbind = 127.0.0.1:8443\ntoken = short-secret\n", 5,
+	 "[admin] token: must be at least 16", 1},
+	{"admin token with space", BIND "[admin]\nbind = 127.0.0.1:8443\n"
+	 "token = \"0123456789 abcdef\"\n", 5, "[admin] token: printable ASCII", 1},
+	{"admin bind host name", BIND "[admin]\nbind = admin.example:8443\ntoken = demo\n", 4,
+	 "[admin] bind: bad address", 1},
+	{"admin bind twice", BIND "[admin]\nbind = 127.0.0.1:8443\nbind = 127.0.0.1:8444\n"
+	 "token = demo\n", 5, "[admin] bind: duplicate key", 1},
+	{"admin clashes with sip tcp", "[transport]\ntcp = 127.0.0.1:8443\n[admin]\n"
+	 "bind = 127.0.0.1:8443\ntoken = demo\n", 4, "clashes with tcp 127.0.0.1:8443", 1},
+	{"admin cert without key", BIND "[admin]\nbind = 127.0.0.1:8443\ntoken = demo\n"
+	 "tls_cert = conf/sotto.conf\n", 6, "[admin] tls_cert: given without tls_key", 1},
+	{"admin unknown key", BIND "[admin]\npassword = x\n", 4, "unknown key 'password' in [admin]",
+	 1},
 	/* reader */
 	{"key outside section", "realm = x\n" BIND, 1, "key 'realm' outside any section", 1},
 	{"media address not numeric", BIND "[media]\naddress = pbx.example\n", 4,
@@ -943,6 +992,7 @@ static const struct test_case tests[] = {
 	{"trunk_bad_inputs", trunk_bad_inputs},
 	{"media_and_calls_parse", media_and_calls_parse},
 	{"demo_config_loads", demo_config_loads},
+	{"admin_parse", admin_parse},
 	{"defaults_applied", defaults_applied},
 	{"values_quoted_and_commented", values_quoted_and_commented},
 	{"binds_repeated_and_ipv6", binds_repeated_and_ipv6},

@@ -1,0 +1,168 @@
+/* Unit tests for the admin API's building blocks: JSON string escaping (RFC 8259 section 7),
+ * CSV fields (RFC 4180, with formula neutralisation), query parameter values (numbers, RFC 3339
+ * times), the bearer token check. */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin/http.h"
+#include "admin/query.h"
+#include "core/json.h"
+#include "core/mbuf.h"
+#include "harness.h"
+
+/* The JSON for s (len bytes) as a C string in buf. */
+static const char *js(const char *s, size_t len, char *buf, size_t size)
+{
+	struct mbuf mb;
+	mbuf_init(&mb);
+	json_strn(&mb, s, len);
+	snprintf(buf, size, "%.*s", (int)mb.len, mb.buf ? mb.buf : "");
+	mbuf_free(&mb);
+	return buf;
+}
+
+#define JS(lit) js(lit, sizeof(lit) - 1, buf, sizeof(buf))
+
+static void json_escapes(void)
+{
+	char buf[256];
+	CHECK(!strcmp(JS("plain 1001"), "\"plain 1001\""));
+	CHECK(!strcmp(JS(""), "\"\""));
+	CHECK(!strcmp(JS("a\"b\\c"), "\"a\\\"b\\\\c\""));
+	CHECK(!strcmp(JS("\n\r\t\b\f"), "\"\\n\\r\\t\\b\\f\""));
+	CHECK(!strcmp(JS("\x01\x1f"), "\"\\u0001\\u001f\""));
+	CHECK(!strcmp(JS("nul\0x"), "\"nul\\u0000x\""));
+	/* '/' and DEL need no escape (RFC 8259 section 7) */
+	CHECK(!strcmp(JS("</script>\x7f"), "\"</script>\x7f\""));
+}
+
+static void json_utf8(void)
+{
+	char buf[256];
+	/* valid UTF-8 is copied: é (2 bytes), € (3), 😀 (4) */
+	CHECK(!strcmp(JS("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
+		      "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""));
+	/* invalid bytes become U+FFFD: a lone continuation, a truncated sequence, an overlong
+	 * '/', a UTF-16 surrogate, above U+10FFFF */
+	CHECK(!strcmp(JS("a\x80z"), "\"a\\ufffdz\""));
+	CHECK(!strcmp(JS("\xe2\x82"), "\"\\ufffd\\ufffd\""));
+	CHECK(!strcmp(JS("\xc0\xaf"), "\"\\ufffd\\ufffd\""));
+	CHECK(!strcmp(JS("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\""));
+	CHECK(!strcmp(JS("\xf4\x90\x80\x80"), "\"\\ufffd\\ufffd\\ufffd\\ufffd\""));
+}
+
+static void json_members(void)
+{
+	struct mbuf mb;
+	mbuf_init(&mb);
+	mbuf_write_str(&mb, "{");
+	json_kv_str(&mb, "s", "x", true);
+	json_kv_str(&mb, "n", NULL, false);
+	json_kv_i64(&mb, "i", -5, false);
+	json_kv_u64(&mb, "u", UINT64_MAX, false);
+	json_kv_bool(&mb, "b", true, false);
+	json_kv_f64(&mb, "f", 1.25, false);
+	json_kv_f64(&mb, "nan", NAN, false);
+	json_kv_time(&mb, "t", 1714566600250, false);
+	json_kv_time(&mb, "t0", 0, false);
+	mbuf_write_str(&mb, "}");
+	mbuf_write(&mb, "", 1);
+	CHECK(!strcmp(mb.buf, "{\"s\":\"x\",\"n\":null,\"i\":-5,\"u\":18446744073709551615,"
+			      "\"b\":true,\"f\":1.250,\"nan\":null,"
+			      "\"t\":\"2024-05-01T12:30:00.250Z\",\"t0\":null}"));
+	mbuf_free(&mb);
+}
+
+static const char *csv(const char *s, char *buf, size_t size)
+{
+	struct mbuf mb;
+	mbuf_init(&mb);
+	csv_field(&mb, s);
+	snprintf(buf, size, "%.*s", (int)mb.len, mb.buf ? mb.buf : "");
+	mbuf_free(&mb);
+	return buf;
+}
+
+static void csv_fields(void)
+{
+	char buf[128];
+	CHECK(!strcmp(csv("1001", buf, sizeof(buf)), "1001"));
+	CHECK(!strcmp(csv(NULL, buf, sizeof(buf)), ""));
+	CHECK(!strcmp(csv("TLS, SRTP AES_CM_128_HMAC_SHA1_80", buf, sizeof(buf)),
+		      "\"TLS, SRTP AES_CM_128_HMAC_SHA1_80\""));
+	CHECK(!strcmp(csv("say \"hi\"", buf, sizeof(buf)), "\"say \"\"hi\"\"\""));
+	CHECK(!strcmp(csv("two\r\nlines", buf, sizeof(buf)), "\"two\r\nlines\""));
+	/* formulas are neutralised; phone numbers and plain numbers are not */
+	CHECK(!strcmp(csv("=HYPERLINK(\"x\")", buf, sizeof(buf)), "\"'=HYPERLINK(\"\"x\"\")\""));
+	CHECK(!strcmp(csv("@SUM(A1)", buf, sizeof(buf)), "\"'@SUM(A1)\""));
+	CHECK(!strcmp(csv("+1+cmd|x", buf, sizeof(buf)), "\"'+1+cmd|x\""));
+	CHECK(!strcmp(csv("+4930123456", buf, sizeof(buf)), "+4930123456"));
+	CHECK(!strcmp(csv("-5", buf, sizeof(buf)), "-5"));
+}
+
+static void query_numbers(void)
+{
+	uint32_t u = 7;
+	int64_t i = 3;
+	CHECK(query_u32(NULL, 10, &u) == 0 && u == 7);
+	CHECK(query_u32("0", 10, &u) == 0 && u == 0);
+	CHECK(query_u32("1000", 1000, &u) == 0 && u == 1000);
+	CHECK_EQ_INT(query_u32("1001", 1000, &u), ERANGE);
+	CHECK_EQ_INT(query_u32("", 1000, &u), EINVAL);
+	CHECK_EQ_INT(query_u32("-1", 1000, &u), EINVAL);
+	CHECK_EQ_INT(query_u32(" 1", 1000, &u), EINVAL);
+	CHECK_EQ_INT(query_u32("1e3", 1000, &u), EINVAL);
+	CHECK_EQ_INT(query_u32("99999999999", UINT32_MAX, &u), ERANGE);
+	CHECK(query_u32("4294967295", UINT32_MAX, &u) == 0 && u == UINT32_MAX);
+	CHECK(query_i64("123456789012", &i) == 0 && i == 123456789012);
+	CHECK_EQ_INT(query_i64("99999999999999999999", &i), ERANGE);
+	CHECK_EQ_INT(query_i64("12a", &i), EINVAL);
+}
+
+static void query_times(void)
+{
+	int64_t t = 42;
+	CHECK(query_time(NULL, &t) == 0 && t == 42);
+	CHECK(query_time("1970-01-01", &t) == 0 && t == 0);
+	CHECK(query_time("2024-05-01", &t) == 0 && t == 1714521600000);
+	CHECK(query_time("2024-05-01T12:30:00Z", &t) == 0 && t == 1714566600000);
+	CHECK(query_time("2024-05-01T12:30:00.25Z", &t) == 0 && t == 1714566600250);
+	CHECK(query_time("2024-05-01T14:30:00+02:00", &t) == 0 && t == 1714566600000);
+	CHECK(query_time("2024-05-01T07:00:00-05:30", &t) == 0 && t == 1714566600000);
+	CHECK(query_time("2024-02-29", &t) == 0);
+	CHECK(query_time("1714566600", &t) == 0 && t == 1714566600000);
+	CHECK_EQ_INT(query_time("2023-02-29", &t), EINVAL); /* not a leap year */
+	CHECK_EQ_INT(query_time("2024-13-01", &t), EINVAL);
+	CHECK_EQ_INT(query_time("2024-05-01T12:30:00", &t), EINVAL); /* no zone: ambiguous */
+	CHECK_EQ_INT(query_time("2024-05-01T25:00:00Z", &t), EINVAL);
+	CHECK_EQ_INT(query_time("2024-5-1", &t), EINVAL);
+	CHECK_EQ_INT(query_time("2024-05-01Zjunk", &t), EINVAL);
+	CHECK_EQ_INT(query_time("yesterday", &t), EINVAL);
+	CHECK(query_number_ok("1001") && query_number_ok("+4930123") && query_number_ok("*43"));
+	CHECK(!query_number_ok("") && !query_number_ok("10 01") && !query_number_ok("a'b"));
+}
+
+static void bearer_check(void)
+{
+	const char *tok = "0123456789abcdefXYZ";
+	CHECK(admin_auth_check("Bearer 0123456789abcdefXYZ", tok) == 0);
+	CHECK(admin_auth_check("bearer 0123456789abcdefXYZ", tok) == 0);
+	CHECK(admin_auth_check("Bearer 0123456789abcdefXY", tok) != 0);
+	CHECK(admin_auth_check("Bearer 0123456789abcdefXYZZ", tok) != 0);
+	CHECK(admin_auth_check("Basic 0123456789abcdefXYZ", tok) != 0);
+	CHECK(admin_auth_check("0123456789abcdefXYZ", tok) != 0);
+	CHECK(admin_auth_check("Bearer ", tok) != 0);
+	CHECK(admin_auth_check(NULL, tok) != 0);
+}
+
+static const struct test_case tests[] = {
+	{"json_escapes", json_escapes},	  {"json_utf8", json_utf8},
+	{"json_members", json_members},	  {"csv_fields", csv_fields},
+	{"query_numbers", query_numbers}, {"query_times", query_times},
+	{"bearer_check", bearer_check},
+};
+
+TEST_MAIN(tests)
