@@ -207,27 +207,27 @@ static bool same_conf(const struct conf_trunk *a, const struct conf_trunk *b)
 
 int trunks_set_settings(struct trunks *m, const struct settings *cfg)
 {
-	struct trunk **fresh;
 	size_t n = cfg->n_trunks;
-	int err = 0;
+	struct trunk **fresh = calloc(n ? n : 1, sizeof(*fresh));
+	struct trunk **order = calloc(n ? n : 1, sizeof(*order));
+	int err = fresh && order ? 0 : ENOMEM;
 
-	fresh = calloc(n ? n : 1, sizeof(*fresh));
-	if (!fresh)
-		return ENOMEM;
 	/* make every new or changed trunk first: nothing changes if one cannot be made */
 	for (size_t i = 0; i < n && !err; i++) {
 		struct trunk *old = trunk_find(m, cfg->trunks[i].name);
 		if (!old || !same_conf(&old->c, &cfg->trunks[i]))
 			err = trunk_new(m, &cfg->trunks[i], cfg, &fresh[i]);
+		order[i] = fresh[i] ? fresh[i] : old;
 	}
 	if (err) {
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; fresh && i < n; i++)
 			if (fresh[i])
 				trunk_free_one(fresh[i]);
 		free(fresh);
+		free(order);
 		return err;
 	}
-	/* retire the removed and the changed ones */
+	/* retire the removed and the changed ones: un-REGISTER, no longer found */
 	for (struct trunk *t = m->list; t; t = t->next) {
 		if (t->retired)
 			continue;
@@ -240,33 +240,29 @@ int trunks_set_settings(struct trunks *m, const struct settings *cfg)
 		trunk_reg_stop(t, true);
 		t->retired = true;
 	}
-	/* the live ones in the new file order, then the retired ones */
-	struct trunk *live = NULL, **tail = &live, *retired = NULL, **rtail = &retired;
-	for (size_t i = 0; i < n; i++) {
-		struct trunk *t = fresh[i] ? fresh[i] : trunk_find(m, cfg->trunks[i].name);
-		if (!t)
-			continue;
-		t->next = NULL;
-		*tail = t;
-		tail = &t->next;
-	}
+	/* the list again: the live ones in the new file order, then every retired one */
+	struct trunk *retired = NULL, **rtail = &retired;
 	for (struct trunk *t = m->list, *next; t; t = next) {
 		next = t->next;
+		t->next = NULL;
 		if (t->retired) {
-			t->next = NULL;
 			*rtail = t;
 			rtail = &t->next;
 		}
 	}
-	*tail = retired;
-	m->list = live;
+	struct trunk **tail = &m->list;
 	m->n = 0;
-	for (struct trunk *t = m->list; t; t = t->next)
+	for (size_t i = 0; i < n; i++) {
+		*tail = order[i];
+		tail = &order[i]->next;
 		m->n++;
+	}
+	*tail = retired;
 	for (size_t i = 0; i < n; i++)
 		if (fresh[i])
 			trunk_reg_start(fresh[i]);
 	free(fresh);
+	free(order);
 	return 0;
 }
 

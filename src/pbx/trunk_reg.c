@@ -308,7 +308,8 @@ static void send_register(struct trunk *t)
 	struct mbuf mb;
 	int err;
 
-	t->reg = TRUNK_REG_REGISTERING;
+	if (t->reg != TRUNK_REG_REGISTERED) /* a refresh: the binding holds until it fails */
+		t->reg = TRUNK_REG_REGISTERING;
 	err = hold_conn(t);
 	if (err) {
 		fail(t, 0, strerror(err), 0);
@@ -372,6 +373,10 @@ bool trunk_reg_stop(struct trunk *t, bool unregister)
 	}
 	if (t->reg != TRUNK_REG_OFF && t->reg != TRUNK_REG_BROKEN)
 		t->reg = TRUNK_REG_STOPPED;
+	/* the manager keeps the connection until the un-REGISTER has left and it goes idle */
+	tp_conn_unref(t->conn);
+	t->conn = NULL;
+	t->peer.conn = NULL;
 	return sent;
 }
 
