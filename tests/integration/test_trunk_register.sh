@@ -141,6 +141,8 @@ start_sotto "$B/sotto.conf" "$TMP/provider.log"
 B_PID=$SOTTO_PID
 [ -s "$B/var/ca.pem" ] || fail "second sotto made no CA"
 
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=other \
+	-keyout "$TMP/other-ca.key" -out "$TMP/other-ca.pem" -days 1 2>/dev/null
 write_config "$TMP/sotto.conf" <<EOF
 [trunk provider]
 host = 127.0.0.1:$B_TLS
@@ -156,9 +158,15 @@ transport = tls
 username = 4420000000
 password = trunk-secret
 register = yes
-ca = $TMP/var/ca.pem
+ca = $TMP/other-ca.pem
+[trunk badca]
+host = 127.0.0.1:$B_TLS
+transport = tls
+register = no
+ca = $SOTTO_SRC/conf/sotto.conf
 EOF
 start_sotto "$TMP/sotto.conf" "$TMP/sotto-tls.log"
+A_PID=$SOTTO_PID
 wait_trunk '^provider +TLS .* registered \(refresh in' 15 || fail "TLS trunk not registered"
 "$SOTTO_BUILD/sottoctl" -s "$B/var/sotto.sock" registrations >"$TMP/b-regs.txt"
 grep -qE '^4420000000 +TLS ' "$TMP/b-regs.txt" || fail "provider has no TLS binding: $(cat "$TMP/b-regs.txt")"
@@ -166,6 +174,26 @@ pass "TLS trunk registers with the provider over verified TLS"
 wait_trunk '^wrongca .* failed: TLS: certificate verification: .*; retrying in' 15 ||
 	fail "wrong CA: no clear state"
 pass "TLS trunk trusting the wrong CA: 'failed: TLS: certificate verification: ...'"
+ctl trunks | grep -qE '^badca .* failed: TLS: cannot use CA .*sotto.conf' ||
+	fail "a CA file that is not PEM: no clear state"
+pass "a CA file that is no certificate: shown as the trunk's state, the rest runs"
+
+# the provider restarts: the connection closes, the trunk reconnects and registers again
+M=$(mark "$TMP/sotto-tls.log")
+SOTTO_PID=$B_PID
+stop_sotto
+wait_new "$TMP/sotto-tls.log" "$M" 'trunk provider: connection to .* closed' 10 ||
+	fail "the trunk did not notice its connection closing"
+wait_trunk '^provider .* failed: connect: Connection refused; retrying in' 10 ||
+	fail "provider down: no 'connection refused' state"
+start_sotto "$B/sotto.conf" "$TMP/provider-2.log"
+B_PID=$SOTTO_PID
+wait_new "$TMP/sotto-tls.log" "$M" 'trunk provider: registered with' 15 ||
+	fail "not registered again after the provider came back"
+wait_log "$TMP/provider-2.log" 'registrar: 4420000000 registered .* over TLS' 5 ||
+	fail "the provider saw no new registration"
+pass "provider restarted: connection loss noticed, 'connection refused' shown, registered again"
+SOTTO_PID=$A_PID
 stop_sotto
 # the un-REGISTER reached the provider: its binding is gone
 for _ in $(seq 1 30); do
