@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libssl-dev libsqlite3-dev sqlite3
       libmicrohttpd-dev libsrtp2-dev openssl sip-tester socat stunnel4 baresip-core tshark
-      procps iproute2 python3)
+      procps iproute2 python3 curl jq chromium)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
