@@ -1,5 +1,5 @@
 /* sottoctl: ask the running sotto something over its control socket (data_dir/sotto.sock).
- *   sottoctl [-s SOCKET] registrations|blocked */
+ *   sottoctl [-s SOCKET] registrations|calls|hangup ID|trunks|cdr|reload|blocked */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,7 +11,14 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: sottoctl [-s SOCKET] COMMAND\n"
 			"  -s SOCKET   control socket (default ./var/sotto.sock)\n"
-			"commands: registrations, calls, hangup ID, blocked\n");
+			"commands:\n"
+			"  registrations   registered phones\n"
+			"  calls           calls in progress, each leg's security\n"
+			"  hangup ID       end a call\n"
+			"  trunks          trunks and their registration state\n"
+			"  cdr             the last 20 call records\n"
+			"  reload          read the configuration file again (all or nothing)\n"
+			"  blocked         addresses blocked after failed authentications\n");
 	return 2;
 }
 

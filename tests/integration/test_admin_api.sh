@@ -172,5 +172,12 @@ assert r[10] == "yes" and "TLS" in r[11] and "SRTP" in r[12], r
 PY
 pass "record of $ID found after a restart: JSON, filters, paging, CSV"
 
+ctl cdr >"$TMP/cdr.txt" || fail "sottoctl cdr: $(cat "$TMP/cdr.txt")"
+grep -qE "^$ID +[0-9-]+T[0-9:]+ +1001 +1002 +[0-9]+ +200 +admin_hangup +yes TLS" "$TMP/cdr.txt" ||
+	fail "sottoctl cdr: $(cat "$TMP/cdr.txt")"
+grep -q '^1 call record(s)$' "$TMP/cdr.txt" || fail "sottoctl cdr count: $(cat "$TMP/cdr.txt")"
+ctl trunks | grep -q '^0 trunk(s)$' || fail "sottoctl trunks"
+pass "sottoctl cdr lists the record; sottoctl trunks answers"
+
 stop_sotto
 pass "sotto stopped cleanly"
