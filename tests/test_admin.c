@@ -44,7 +44,7 @@ static void json_utf8(void)
 	char buf[256];
 	/* valid UTF-8 is copied: é (2 bytes), € (3), 😀 (4) */
 	CHECK(!strcmp(JS("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
-		      "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""));
+	              "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""));
 	/* invalid bytes become U+FFFD: a lone continuation, a truncated sequence, an overlong
 	 * '/', a UTF-16 surrogate, above U+10FFFF */
 	CHECK(!strcmp(JS("a\x80z"), "\"a\\ufffdz\""));
@@ -71,8 +71,8 @@ static void json_members(void)
 	mbuf_write_str(&mb, "}");
 	mbuf_write(&mb, "", 1);
 	CHECK(!strcmp(mb.buf, "{\"s\":\"x\",\"n\":null,\"i\":-5,\"u\":18446744073709551615,"
-			      "\"b\":true,\"f\":1.250,\"nan\":null,"
-			      "\"t\":\"2024-05-01T12:30:00.250Z\",\"t0\":null}"));
+	                      "\"b\":true,\"f\":1.250,\"nan\":null,"
+	                      "\"t\":\"2024-05-01T12:30:00.250Z\",\"t0\":null}"));
 	mbuf_free(&mb);
 }
 
@@ -92,7 +92,7 @@ static void csv_fields(void)
 	CHECK(!strcmp(csv("1001", buf, sizeof(buf)), "1001"));
 	CHECK(!strcmp(csv(NULL, buf, sizeof(buf)), ""));
 	CHECK(!strcmp(csv("TLS, SRTP AES_CM_128_HMAC_SHA1_80", buf, sizeof(buf)),
-		      "\"TLS, SRTP AES_CM_128_HMAC_SHA1_80\""));
+	              "\"TLS, SRTP AES_CM_128_HMAC_SHA1_80\""));
 	CHECK(!strcmp(csv("say \"hi\"", buf, sizeof(buf)), "\"say \"\"hi\"\"\""));
 	CHECK(!strcmp(csv("two\r\nlines", buf, sizeof(buf)), "\"two\r\nlines\""));
 	/* formulas are neutralised; phone numbers and plain numbers are not */
@@ -159,10 +159,10 @@ static void bearer_check(void)
 }
 
 static const struct test_case tests[] = {
-	{"json_escapes", json_escapes},	  {"json_utf8", json_utf8},
-	{"json_members", json_members},	  {"csv_fields", csv_fields},
-	{"query_numbers", query_numbers}, {"query_times", query_times},
-	{"bearer_check", bearer_check},
+    {"json_escapes", json_escapes},   {"json_utf8", json_utf8},
+    {"json_members", json_members},   {"csv_fields", csv_fields},
+    {"query_numbers", query_numbers}, {"query_times", query_times},
+    {"bearer_check", bearer_check},
 };
 
 TEST_MAIN(tests)

@@ -148,7 +148,7 @@ static void unlink_job(struct admin_bridge *b, struct job *j)
 }
 
 int admin_bridge_call(struct admin_bridge *b, const struct api_request *req,
-		      struct api_response *resp, unsigned timeout_ms)
+                      struct api_response *resp, unsigned timeout_ms)
 {
 	struct job *j = calloc(1, sizeof(*j));
 	struct timespec until;

@@ -23,6 +23,6 @@ void admin_bridge_free(struct admin_bridge *b);
  * timeout_ms. On 0, resp (resp->body initialised by the caller) holds the answer. ETIMEDOUT
  * (the signalling thread is busy), ESHUTDOWN (stopping) or ENOMEM. */
 int admin_bridge_call(struct admin_bridge *b, const struct api_request *req,
-		      struct api_response *resp, unsigned timeout_ms);
+                      struct api_response *resp, unsigned timeout_ms);
 
 #endif

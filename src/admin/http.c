@@ -28,7 +28,7 @@
 
 /* TLS 1.2 and 1.3 only, AEAD ciphers with forward secrecy (GnuTLS priority syntax). */
 #define ADMIN_TLS_PRIORITIES                                                                       \
-	"SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:"      \
+	"SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:"       \
 	"+AES-128-GCM:+CHACHA20-POLY1305:-RSA:-DHE-RSA:-SHA1:-AES-128-CBC:-AES-256-CBC"
 #define JSON_TYPE "application/json"
 #define MAX_CONNECTIONS 64
@@ -61,11 +61,11 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* Hand a response to MHD with the headers every answer carries. body is taken over. */
 static enum MHD_Result send_mbuf(struct MHD_Connection *c, unsigned status, const char *type,
-				 struct mbuf *body, const char *allow)
+                                 struct mbuf *body, const char *allow)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(
-		body->len, body->len ? body->buf : (void *)"", body->len ? MHD_RESPMEM_MUST_FREE
-									  : MHD_RESPMEM_PERSISTENT);
+	    body->len, body->len ? body->buf : (void *)"",
+	    body->len ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (!r) {
 		mbuf_free(body);
 		return MHD_NO;
@@ -80,14 +80,14 @@ static enum MHD_Result send_mbuf(struct MHD_Connection *c, unsigned status, cons
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
 	if (status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-					"Bearer realm=\"sotto admin\"");
+		                        "Bearer realm=\"sotto admin\"");
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
 static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *code,
-				  const char *message)
+                                  const char *message)
 {
 	struct mbuf mb;
 	mbuf_init(&mb);
@@ -101,7 +101,7 @@ static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, con
 static enum MHD_Result send_dashboard(struct MHD_Connection *c)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(
-		admin_dashboard_html_len, (void *)admin_dashboard_html, MHD_RESPMEM_PERSISTENT);
+	    admin_dashboard_html_len, (void *)admin_dashboard_html, MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
@@ -112,9 +112,9 @@ static enum MHD_Result send_dashboard(struct MHD_Connection *c)
 	MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
 	/* everything is inline and comes from here; no external origin at all */
 	MHD_add_response_header(r, "Content-Security-Policy",
-				"default-src 'none'; script-src 'unsafe-inline'; "
-				"style-src 'unsafe-inline'; img-src data:; connect-src 'self'; "
-				"base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+	                        "default-src 'none'; script-src 'unsafe-inline'; "
+	                        "style-src 'unsafe-inline'; img-src data:; connect-src 'self'; "
+	                        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
 	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -128,7 +128,7 @@ static const char *arg(struct MHD_Connection *c, const char *name)
 static void peer_str(struct MHD_Connection *c, char *buf, size_t size)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	struct sa sa = {0};
 	buf[0] = '\0';
 	if (!ci || !ci->client_addr)
@@ -144,7 +144,7 @@ static void peer_str(struct MHD_Connection *c, char *buf, size_t size)
 }
 
 static enum MHD_Result unauthorized(struct admin_http *h, struct MHD_Connection *c,
-				    const char *auth, const char *url)
+                                    const char *auth, const char *url)
 {
 	if (auth) { /* a wrong token, not a missing one: worth a security event */
 		char src[SA_STRLEN];
@@ -152,14 +152,14 @@ static enum MHD_Result unauthorized(struct admin_http *h, struct MHD_Connection 
 		log_warn("admin: wrong token from %s for %s", src, url);
 		if (h->store) {
 			struct store_event ev = {.time_ms = clock_unix_ms(),
-						 .kind = "admin_auth_failure",
-						 .source = src,
-						 .detail = "wrong admin API token"};
+			                         .kind = "admin_auth_failure",
+			                         .source = src,
+			                         .detail = "wrong admin API token"};
 			store_event_add(h->store, &ev);
 		}
 	}
 	return send_error(c, MHD_HTTP_UNAUTHORIZED, "unauthorized",
-			  "send Authorization: Bearer TOKEN (the [admin] token)");
+	                  "send Authorization: Bearer TOKEN (the [admin] token)");
 }
 
 static enum MHD_Result get_events(struct admin_http *h, struct MHD_Connection *c)
@@ -169,7 +169,7 @@ static enum MHD_Result get_events(struct admin_http *h, struct MHD_Connection *c
 	if (query_i64(arg(c, "since"), &since) || query_u32(arg(c, "limit"), 1000, &limit) ||
 	    query_u32(arg(c, "last"), 1000, &last))
 		return send_error(c, MHD_HTTP_BAD_REQUEST, "bad_parameter",
-				  "since: an event id; limit, last: 1-1000");
+		                  "since: an event id; limit, last: 1-1000");
 	if (!limit)
 		limit = 100;
 	struct mbuf mb;
@@ -177,7 +177,7 @@ static enum MHD_Result get_events(struct admin_http *h, struct MHD_Connection *c
 	if (store_api_events(h->store, since, last, limit, &mb) || mb.err) {
 		mbuf_free(&mb);
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store_error",
-				  "cannot read the events");
+		                  "cannot read the events");
 	}
 	return send_mbuf(c, MHD_HTTP_OK, JSON_TYPE, &mb, NULL);
 }
@@ -194,23 +194,24 @@ static enum MHD_Result get_cdr(struct admin_http *h, struct MHD_Connection *c)
 	    query_time(arg(c, "since"), &f.since_ms) || query_time(arg(c, "until"), &f.until_ms) ||
 	    (caller && !query_number_ok(caller)) || (callee && !query_number_ok(callee)))
 		return send_error(c, MHD_HTTP_BAD_REQUEST, "bad_parameter",
-				  "see docs/api.md: offset, limit (1-1000), caller, callee, "
-				  "since, until (2024-05-01, 2024-05-01T12:00:00Z or unix "
-				  "seconds), format (json or csv)");
+		                  "see docs/api.md: offset, limit (1-1000), caller, callee, "
+		                  "since, until (2024-05-01, 2024-05-01T12:00:00Z or unix "
+		                  "seconds), format (json or csv)");
 	if (!f.limit)
 		f.limit = csv ? CSV_MAX_ROWS : 50;
 	f.caller = caller;
 	f.callee = callee;
 	struct mbuf mb;
 	mbuf_init(&mb);
-	int err = csv ? store_api_cdr_csv(h->store, &f, &mb) : store_api_cdr_json(h->store, &f, &mb);
+	int err =
+	    csv ? store_api_cdr_csv(h->store, &f, &mb) : store_api_cdr_json(h->store, &f, &mb);
 	if (err || mb.err) {
 		mbuf_free(&mb);
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store_error",
-				  "cannot read the call records");
+		                  "cannot read the call records");
 	}
-	return send_mbuf(c, MHD_HTTP_OK, csv ? "text/csv; charset=utf-8; header=present" : JSON_TYPE,
-			 &mb, NULL);
+	return send_mbuf(c, MHD_HTTP_OK,
+	                 csv ? "text/csv; charset=utf-8; header=present" : JSON_TYPE, &mb, NULL);
 }
 
 static enum api_method method_of(const char *m)
@@ -225,7 +226,7 @@ static enum api_method method_of(const char *m)
 }
 
 static enum MHD_Result via_bridge(struct admin_http *h, struct MHD_Connection *c,
-				  enum api_method method, const char *url)
+                                  enum api_method method, const char *url)
 {
 	struct api_request req = {.method = method, .path = url};
 	struct api_response resp = {0};
@@ -233,18 +234,18 @@ static enum MHD_Result via_bridge(struct admin_http *h, struct MHD_Connection *c
 	int err = admin_bridge_call(h->bridge, &req, &resp, h->timeout_ms);
 	if (err == ETIMEDOUT)
 		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
-				  "the PBX did not answer in time; try again");
+		                  "the PBX did not answer in time; try again");
 	if (err == ESHUTDOWN)
 		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting_down",
-				  "the PBX is shutting down");
+		                  "the PBX is shutting down");
 	if (err)
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", strerror(err));
 	return send_mbuf(c, resp.status, resp.content_type, &resp.body, resp.allow);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				  const char *method, const char *version, const char *upload,
-				  size_t *upload_size, void **req_cls)
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **req_cls)
 {
 	static int started;
 	struct admin_http *h = cls;
@@ -263,7 +264,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!strcmp(url, "/") || !strcmp(url, "/index.html")) {
 		if (m != API_GET)
 			return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-					  "GET only");
+			                  "GET only");
 		return send_dashboard(c);
 	}
 	bool api = !strncmp(url, "/api/", 5) || !strcmp(url, "/metrics");
@@ -276,18 +277,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (m != API_GET) {
 			struct mbuf mb;
 			mbuf_init(&mb);
-			mbuf_write_str(&mb, "{\"error\":\"method_not_allowed\",\"message\":\"GET only\"}\n");
+			mbuf_write_str(
+			    &mb, "{\"error\":\"method_not_allowed\",\"message\":\"GET only\"}\n");
 			return send_mbuf(c, MHD_HTTP_METHOD_NOT_ALLOWED, JSON_TYPE, &mb, "GET");
 		}
 		if (!h->store)
-			return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no_store", "no database");
+			return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no_store",
+			                  "no database");
 		return url[5] == 'e' ? get_events(h, c) : get_cdr(h, c);
 	}
 	return via_bridge(h, c, m, url);
 }
 
-int admin_http_alloc(struct admin_http **hp, const struct admin_http_conf *conf,
-		     struct loop *loop, struct pbx *pbx, struct store *store)
+int admin_http_alloc(struct admin_http **hp, const struct admin_http_conf *conf, struct loop *loop,
+                     struct pbx *pbx, struct store *store)
 {
 	struct admin_http *h = calloc(1, sizeof(*h));
 	struct sa sa;
@@ -308,14 +311,14 @@ int admin_http_alloc(struct admin_http **hp, const struct admin_http_conf *conf,
 		err = ini_file_read(conf->key_file, &h->key, &h->key_len);
 	if (err) {
 		log_err("admin: cannot read %s / %s: %s", conf->cert_file, conf->key_file,
-			strerror(err));
+		        strerror(err));
 		goto out;
 	}
 	err = admin_bridge_alloc(&h->bridge, loop, pbx);
 	if (err)
 		goto out;
 	unsigned flags = MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD |
-			 MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+	                 MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
 	if (sa_family(&sa) == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	/* its threads inherit this mask: signals stay with the signalling loop's signalfd */
@@ -323,23 +326,22 @@ int admin_http_alloc(struct admin_http **hp, const struct admin_http_conf *conf,
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	h->d = MHD_start_daemon(
-		flags, sa_port(&sa), NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-		NULL, MHD_OPTION_SOCK_ADDR, &sa.u.sa,
-		MHD_OPTION_HTTPS_MEM_CERT, h->cert, MHD_OPTION_HTTPS_MEM_KEY, h->key,
-		MHD_OPTION_HTTPS_PRIORITIES, ADMIN_TLS_PRIORITIES, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)MAX_PER_IP,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)65536, MHD_OPTION_END);
+	    flags, sa_port(&sa), NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+	    NULL, MHD_OPTION_SOCK_ADDR, &sa.u.sa, MHD_OPTION_HTTPS_MEM_CERT, h->cert,
+	    MHD_OPTION_HTTPS_MEM_KEY, h->key, MHD_OPTION_HTTPS_PRIORITIES, ADMIN_TLS_PRIORITIES,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)MAX_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!h->d) {
 		err = EADDRINUSE;
 		log_err("admin: cannot start the HTTPS server on %s (address in use, or the "
-			"certificate %s / key %s cannot be used)",
-			conf->bind, conf->cert_file, conf->key_file);
+		        "certificate %s / key %s cannot be used)",
+		        conf->bind, conf->cert_file, conf->key_file);
 		goto out;
 	}
 	log_info("admin: dashboard and API on https://%s/ (certificate %s)", conf->bind,
-		 conf->cert_file);
+	         conf->cert_file);
 out:
 	if (err) {
 		admin_http_free(h);

@@ -21,8 +21,8 @@ struct admin_http_conf {
 
 /* Start the server: loop is the signalling loop (jobs run there), pbx and store (may be NULL)
  * are borrowed. 0 or an errno (the reason is logged). */
-int admin_http_alloc(struct admin_http **hp, const struct admin_http_conf *conf,
-		     struct loop *loop, struct pbx *pbx, struct store *store);
+int admin_http_alloc(struct admin_http **hp, const struct admin_http_conf *conf, struct loop *loop,
+                     struct pbx *pbx, struct store *store);
 /* Stop: waiting requests get 503, the server's threads are joined. Signalling thread. */
 void admin_http_free(struct admin_http *h);
 

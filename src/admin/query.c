@@ -66,10 +66,7 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
-static bool leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
+static bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 int query_time(const char *v, int64_t *out)
 {
@@ -120,7 +117,7 @@ int query_time(const char *v, int64_t *out)
 	if (*p)
 		return EINVAL;
 	int64_t secs = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 +
-		       s - (int64_t)off * 60;
+	               s - (int64_t)off * 60;
 	*out = secs * 1000 + ms;
 	return 0;
 }
@@ -131,7 +128,8 @@ bool query_number_ok(const char *v)
 	if (n == 0 || n > 64)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!strchr("0123456789*#+._@-", v[i]) && !((v[i] | 0x20) >= 'a' && (v[i] | 0x20) <= 'z'))
+		if (!strchr("0123456789*#+._@-", v[i]) &&
+		    !((v[i] | 0x20) >= 'a' && (v[i] | 0x20) <= 'z'))
 			return false;
 	return true;
 }

@@ -28,12 +28,12 @@ static int event_json(const struct store_event *e, void *arg)
 }
 
 int store_api_events(struct store *s, int64_t since_id, uint32_t last, uint32_t limit,
-		     struct mbuf *out)
+                     struct mbuf *out)
 {
 	struct list l = {.mb = out};
 	mbuf_write_str(out, "[");
 	int err = last ? store_events_recent(s, last, event_json, &l)
-		       : store_events_list(s, since_id, limit, event_json, &l);
+	               : store_events_list(s, since_id, limit, event_json, &l);
 	mbuf_write_str(out, l.n ? "\n]\n" : "]\n");
 	return err;
 }
@@ -110,6 +110,6 @@ static int cdr_csv(const struct store_cdr *c, void *arg)
 int store_api_cdr_csv(struct store *s, const struct store_cdr_filter *f, struct mbuf *out)
 {
 	mbuf_write_str(out, "id,start,answer,end,duration_s,caller,callee,trunk,status,cause,"
-			    "secure,security_a,security_b\r\n");
+	                    "secure,security_a,security_b\r\n");
 	return store_cdr_list(s, f, cdr_csv, out);
 }

@@ -12,7 +12,7 @@
 /* Events as a JSON array: with last > 0 the last newest ones, else those with id > since_id
  * (at most limit). 0 or an errno. */
 int store_api_events(struct store *s, int64_t since_id, uint32_t last, uint32_t limit,
-		     struct mbuf *out);
+                     struct mbuf *out);
 /* Call records matching f as {"total","offset","limit","records":[...]}. */
 int store_api_cdr_json(struct store *s, const struct store_cdr_filter *f, struct mbuf *out);
 /* The same records as CSV (RFC 4180, CRLF line ends) with a header row. */

@@ -19,7 +19,7 @@
 #define JSON_TYPE "application/json"
 
 static void api_error(struct api_response *r, unsigned status, const char *code,
-		      const char *message)
+                      const char *message)
 {
 	mbuf_reset(&r->body);
 	r->status = status;
@@ -67,7 +67,7 @@ static void get_registrations(struct pbx *p, struct api_response *r)
 /* ---- calls ---- */
 
 static void leg_json(struct mbuf *mb, const char *key, const struct call_leg_info *l,
-		     const char *security)
+                     const char *security)
 {
 	const struct media_side_stats *m = &l->media;
 	bool tls = !strcmp(l->transport, "TLS");
@@ -109,7 +109,7 @@ static void call_json(const struct call_info *ci, void *arg)
 	json_kv_time(mb, "answer", ci->answer_ms, false);
 	json_kv_i64(mb, "age_s", (lc->now_ms - ci->start_ms) / 1000, false);
 	json_kv_i64(mb, "duration_s", ci->answer_ms ? (lc->now_ms - ci->answer_ms) / 1000 : 0,
-		    false);
+	            false);
 	json_kv_bool(mb, "path_secure", ci->path_secure, false);
 	leg_json(mb, "a", &ci->a, ci->security_a);
 	leg_json(mb, "b", &ci->b, ci->echo ? "" : ci->security_b);
@@ -179,9 +179,8 @@ static void get_extensions(struct pbx *p, struct api_response *r)
 		bool first = true;
 		mbuf_write_str(mb, i ? ",\n{" : "\n{");
 		json_kv_str(mb, "number", e->number, true);
-		json_kv_str(mb, "encryption", e->encryption <= ENC_OFF ? enc_names[e->encryption]
-								       : "?",
-			    false);
+		json_kv_str(mb, "encryption",
+		            e->encryption <= ENC_OFF ? enc_names[e->encryption] : "?", false);
 		json_key(mb, "transports", false);
 		mbuf_write_str(mb, "[");
 		static const struct {
@@ -199,9 +198,9 @@ static void get_extensions(struct pbx *p, struct api_response *r)
 		mbuf_write_str(mb, "]");
 		json_key(mb, "digest", false);
 		mbuf_printf(mb, "[%s%s%s]", e->digest & CONF_DIGEST_SHA256 ? "\"sha256\"" : "",
-			    (e->digest & CONF_DIGEST_SHA256) && (e->digest & CONF_DIGEST_MD5) ? ","
-											       : "",
-			    e->digest & CONF_DIGEST_MD5 ? "\"md5\"" : "");
+		            (e->digest & CONF_DIGEST_SHA256) && (e->digest & CONF_DIGEST_MD5) ? ","
+		                                                                              : "",
+		            e->digest & CONF_DIGEST_MD5 ? "\"md5\"" : "");
 		json_kv_u64(mb, "max_contacts", e->max_contacts, false);
 		json_kv_bool(mb, "demo", e->demo, false);
 		json_kv_u64(mb, "contacts", n, false);
@@ -225,7 +224,7 @@ static void get_status(struct pbx *p, struct api_response *r)
 	json_kv_u64(mb, "extensions", cfg->n_extensions, false);
 	json_kv_u64(mb, "calls", pbx_calls(p) ? calls_count(pbx_calls(p)) : 0, false);
 	json_kv_u64(mb, "blocked_addresses", guard_count_blocked(pbx_guard(p), clock_mono_ms()),
-		    false);
+	            false);
 	mbuf_write_str(mb, "}\n");
 }
 
@@ -264,8 +263,8 @@ static void post_reload(struct pbx *p, struct api_response *r)
 		r->status = 400;
 		json_kv_str(mb, "error", "config_rejected", false);
 		json_kv_str(mb, "message",
-			    "configuration refused as a whole; the running configuration stays",
-			    false);
+		            "configuration refused as a whole; the running configuration stays",
+		            false);
 		json_key(mb, "errors", false);
 		lines_json(mb, &errors);
 	}
@@ -280,20 +279,20 @@ static void post_reload(struct pbx *p, struct api_response *r)
 
 struct route {
 	const char *path;
-	bool prefix; /* path ends in '/' and takes an id */
+	bool prefix;      /* path ends in '/' and takes an id */
 	unsigned methods; /* 1u << enum api_method */
 	const char *allow;
 };
 
 static const struct route routes[] = {
-	{"/api/registrations", false, 1u << API_GET, "GET"},
-	{"/api/calls", false, 1u << API_GET, "GET"},
-	{"/api/calls/", true, 1u << API_DELETE, "DELETE"},
-	{"/api/trunks", false, 1u << API_GET, "GET"},
-	{"/api/extensions", false, 1u << API_GET, "GET"},
-	{"/api/status", false, 1u << API_GET, "GET"},
-	{"/api/reload", false, 1u << API_POST, "POST"},
-	{"/metrics", false, 1u << API_GET, "GET"},
+    {"/api/registrations", false, 1u << API_GET, "GET"},
+    {"/api/calls", false, 1u << API_GET, "GET"},
+    {"/api/calls/", true, 1u << API_DELETE, "DELETE"},
+    {"/api/trunks", false, 1u << API_GET, "GET"},
+    {"/api/extensions", false, 1u << API_GET, "GET"},
+    {"/api/status", false, 1u << API_GET, "GET"},
+    {"/api/reload", false, 1u << API_POST, "POST"},
+    {"/metrics", false, 1u << API_GET, "GET"},
 };
 
 static const struct route *route_find(const char *path)
@@ -301,16 +300,13 @@ static const struct route *route_find(const char *path)
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		size_t n = strlen(routes[i].path);
 		if (routes[i].prefix ? !strncmp(path, routes[i].path, n) && path[n]
-				     : !strcmp(path, routes[i].path))
+		                     : !strcmp(path, routes[i].path))
 			return &routes[i];
 	}
 	return NULL;
 }
 
-bool pbx_api_handles(const char *path)
-{
-	return route_find(path) != NULL;
-}
+bool pbx_api_handles(const char *path) { return route_find(path) != NULL; }
 
 void pbx_api(struct pbx *p, const struct api_request *req, struct api_response *r)
 {
@@ -357,9 +353,9 @@ static int cdr_line(const struct store_cdr *c, void *arg)
 	json_time_str(c->start_ms, start, sizeof(start));
 	start[19] = '\0'; /* to the second */
 	mbuf_printf(out, "%-12s %-19s %-10s %-10s %6lld %4d %-14s %-3s %s | %s\n", c->id, start,
-		    c->caller ? c->caller : "", c->callee ? c->callee : "",
-		    (long long)(c->duration_ms / 1000), c->status, c->cause ? c->cause : "",
-		    c->secure ? "yes" : "no", c->sec_a ? c->sec_a : "-", c->sec_b ? c->sec_b : "-");
+	            c->caller ? c->caller : "", c->callee ? c->callee : "",
+	            (long long)(c->duration_ms / 1000), c->status, c->cause ? c->cause : "",
+	            c->secure ? "yes" : "no", c->sec_a ? c->sec_a : "-", c->sec_b ? c->sec_b : "-");
 	return 0;
 }
 
@@ -373,12 +369,12 @@ void pbx_cdr_print(struct pbx *p, struct mbuf *out)
 		return;
 	}
 	mbuf_printf(out, "%-12s %-19s %-10s %-10s %6s %4s %-14s %-3s %s\n", "ID", "START (UTC)",
-		    "FROM", "TO", "SECS", "CODE", "CAUSE", "SEC", "LEG A | LEG B");
+	            "FROM", "TO", "SECS", "CODE", "CAUSE", "SEC", "LEG A | LEG B");
 	/* a small read of committed rows: the writer's latest batch may follow a moment later */
 	if (store_cdr_list(st, &f, cdr_line, out) || store_cdr_count(st, NULL, &total)) {
 		mbuf_printf(out, "error: cannot read the call records\n");
 		return;
 	}
 	mbuf_printf(out, "%llu call record(s)%s\n", (unsigned long long)total,
-		    total > 20 ? ", the last 20 shown" : "");
+	            total > 20 ? ", the last 20 shown" : "");
 }

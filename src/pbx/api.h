@@ -18,9 +18,9 @@ struct api_request {
 };
 
 struct api_response {
-	unsigned status;	  /* HTTP status */
+	unsigned status;          /* HTTP status */
 	const char *content_type; /* static string */
-	const char *allow;	  /* for 405: the methods the path takes */
+	const char *allow;        /* for 405: the methods the path takes */
 	struct mbuf body;
 };
 

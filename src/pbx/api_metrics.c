@@ -21,7 +21,7 @@ static void help(struct mbuf *out, const char *name, const char *type, const cha
 }
 
 static void metric(struct mbuf *out, const char *name, const char *type, const char *text,
-		   uint64_t v)
+                   uint64_t v)
 {
 	help(out, name, type, text);
 	mbuf_printf(out, "%s %" PRIu64 "\n", name, v);
@@ -55,7 +55,8 @@ static void count_legs(const struct call_info *ci, void *arg)
 
 static void sip_metrics(struct mbuf *out, const struct sip_stack_stats *st)
 {
-	const char *names[] = {"sotto_sip_requests_received_total", "sotto_sip_requests_sent_total"};
+	const char *names[] = {"sotto_sip_requests_received_total",
+	                       "sotto_sip_requests_sent_total"};
 	const uint64_t *req[] = {st->req_in, st->req_out};
 	for (int d = 0; d < 2; d++) {
 		help(out, names[d], "counter",
@@ -66,15 +67,16 @@ static void sip_metrics(struct mbuf *out, const struct sip_stack_stats *st)
 			if (!req[d][m] && m != SIP_INVITE && m != SIP_REGISTER && m != SIP_BYE)
 				continue;
 			mbuf_printf(out, "%s{method=\"%s\"} %" PRIu64 "\n", names[d],
-				    m ? sip_method_name((enum sip_method)m) : "other", req[d][m]);
+			            m ? sip_method_name((enum sip_method)m) : "other", req[d][m]);
 		}
 	}
 	const char *rnames[] = {"sotto_sip_responses_received_total",
-				"sotto_sip_responses_sent_total"};
+	                        "sotto_sip_responses_sent_total"};
 	const uint64_t *resp[] = {st->resp_in, st->resp_out};
 	for (int d = 0; d < 2; d++) {
 		help(out, rnames[d], "counter",
-		     d ? "SIP responses sent, by status code" : "SIP responses received, by status code");
+		     d ? "SIP responses sent, by status code"
+		       : "SIP responses received, by status code");
 		bool any = false;
 		for (int c = 100; c < SIP_STATS_CODES; c++) {
 			if (!resp[d][c])
@@ -128,8 +130,8 @@ void pbx_metrics(struct pbx *p, struct mbuf *out)
 		tp_mgr_stats(pbx_transport(p), &ts);
 		metric(out, "sotto_tls_handshakes_total", "counter", "TLS handshakes completed",
 		       ts.tls_handshakes);
-		metric(out, "sotto_tls_handshake_failures_total", "counter", "TLS handshakes failed",
-		       ts.tls_failures);
+		metric(out, "sotto_tls_handshake_failures_total", "counter",
+		       "TLS handshakes failed", ts.tls_failures);
 		metric(out, "sotto_connections_open", "gauge", "TCP and TLS connections open",
 		       ts.conns_open);
 		metric(out, "sotto_connections_accepted_total", "counter",

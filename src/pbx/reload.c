@@ -16,8 +16,7 @@
 #include "pbx/api.h"
 #include "pbx/pbx_int.h"
 
-static bool binds_differ(const struct conf_bind *a, size_t na, const struct conf_bind *b,
-			 size_t nb)
+static bool binds_differ(const struct conf_bind *a, size_t na, const struct conf_bind *b, size_t nb)
 {
 	if (na != nb)
 		return true;
@@ -34,37 +33,37 @@ static void restart_notes(const struct settings *o, const struct settings *n, st
 		bool changed;
 		const char *keys;
 	} checks[] = {
-		{strcmp(o->data_dir, n->data_dir) != 0, "[general] data_dir"},
-		{binds_differ(o->udp, o->n_udp, n->udp, n->n_udp) ||
-			 binds_differ(o->tcp, o->n_tcp, n->tcp, n->n_tcp) ||
-			 binds_differ(o->tls, o->n_tls, n->tls, n->n_tls),
-		 "[transport] udp/tcp/tls"},
-		{strcmp(o->media_address, n->media_address) || strcmp(o->rtp_ports, n->rtp_ports) ||
-			 o->media_timeout_s != n->media_timeout_s ||
-			 o->media_workers != n->media_workers,
-		 "[media] address/rtp_ports/timeout/workers"},
-		{o->auth_fail_limit != n->auth_fail_limit ||
-			 o->auth_fail_window_s != n->auth_fail_window_s ||
-			 o->block_time_s != n->block_time_s,
-		 "[security] auth_fail_limit/auth_fail_window/block_time"},
-		{binds_differ(o->admin_bind, o->n_admin_bind, n->admin_bind, n->n_admin_bind) ||
-			 strcmp(o->admin_token, n->admin_token) ||
-			 strcmp(o->admin_tls_cert, n->admin_tls_cert) ||
-			 strcmp(o->admin_tls_key, n->admin_tls_key),
-		 "[admin] bind/token/tls_cert/tls_key"},
+	    {strcmp(o->data_dir, n->data_dir) != 0, "[general] data_dir"},
+	    {binds_differ(o->udp, o->n_udp, n->udp, n->n_udp) ||
+	         binds_differ(o->tcp, o->n_tcp, n->tcp, n->n_tcp) ||
+	         binds_differ(o->tls, o->n_tls, n->tls, n->n_tls),
+	     "[transport] udp/tcp/tls"},
+	    {strcmp(o->media_address, n->media_address) || strcmp(o->rtp_ports, n->rtp_ports) ||
+	         o->media_timeout_s != n->media_timeout_s || o->media_workers != n->media_workers,
+	     "[media] address/rtp_ports/timeout/workers"},
+	    {o->auth_fail_limit != n->auth_fail_limit ||
+	         o->auth_fail_window_s != n->auth_fail_window_s ||
+	         o->block_time_s != n->block_time_s,
+	     "[security] auth_fail_limit/auth_fail_window/block_time"},
+	    {binds_differ(o->admin_bind, o->n_admin_bind, n->admin_bind, n->n_admin_bind) ||
+	         strcmp(o->admin_token, n->admin_token) ||
+	         strcmp(o->admin_tls_cert, n->admin_tls_cert) ||
+	         strcmp(o->admin_tls_key, n->admin_tls_key),
+	     "[admin] bind/token/tls_cert/tls_key"},
 	};
 	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
 		if (!checks[i].changed)
 			continue;
 		log_warn("reload: %s changed: takes effect at the next restart", checks[i].keys);
-		mbuf_printf(notes, "%s changed: takes effect at the next restart\n", checks[i].keys);
+		mbuf_printf(notes, "%s changed: takes effect at the next restart\n",
+		            checks[i].keys);
 	}
 }
 
 /* The server certificate the new configuration names (or the generated one under data_dir),
  * loaded into a fresh context. *ctxp stays NULL when there is no TLS listener. */
 static int load_tls(const struct settings *cur, const struct settings *n, struct tls_ctx **ctxp,
-		    struct mbuf *errors)
+                    struct mbuf *errors)
 {
 	char cert[4200], key[4200];
 	*ctxp = NULL;
@@ -80,7 +79,7 @@ static int load_tls(const struct settings *cur, const struct settings *n, struct
 	int err = tls_ctx_server_alloc(ctxp, cert, key);
 	if (err)
 		mbuf_printf(errors, "%s: cannot load the TLS certificate %s with key %s: %s\n",
-			    n->path, cert, key, strerror(err));
+		            n->path, cert, key, strerror(err));
 	return err;
 }
 
@@ -108,7 +107,7 @@ int pbx_reload(struct pbx *p, struct mbuf *errors, struct mbuf *notes)
 	err = pbx_settings_swap(p, n); /* cur is gone after this */
 	if (err) {
 		mbuf_printf(errors, "%s: cannot apply the configuration: %s\n", n->path,
-			    strerror(err));
+		            strerror(err));
 		settings_free(n);
 		goto refused; /* tls stays kept (unused) until pbx_free */
 	}
@@ -116,7 +115,8 @@ int pbx_reload(struct pbx *p, struct mbuf *errors, struct mbuf *notes)
 		tp_mgr_set_tls_server(pbx_transport(p), tls);
 		mbuf_printf(notes, "TLS certificate reloaded: new connections use it\n");
 	}
-	mbuf_printf(notes, "configuration reloaded: %zu extension(s) (was %zu)\n", new_ext, old_ext);
+	mbuf_printf(notes, "configuration reloaded: %zu extension(s) (was %zu)\n", new_ext,
+	            old_ext);
 	log_info("reload: done, %zu extension(s) (was %zu)", new_ext, old_ext);
 	return 0;
 
@@ -139,7 +139,8 @@ void pbx_reload_print(struct pbx *p, struct mbuf *out)
 	mbuf_init(&errors);
 	mbuf_init(&notes);
 	if (pbx_reload(p, &errors, &notes)) {
-		mbuf_printf(out, "error: configuration refused as a whole; the running one stays\n");
+		mbuf_printf(out,
+		            "error: configuration refused as a whole; the running one stays\n");
 		if (errors.len)
 			mbuf_write(out, errors.buf, errors.len);
 	}
