@@ -176,6 +176,45 @@ static int setup_tls(struct daemon *d, char *cert, char *key, size_t size)
 	return c->n_tls ? tls_ctx_server_alloc(&d->tls_server, cert, key) : 0;
 }
 
+/* The admin server's certificate: its own, else the SIP one (configured or generated). */
+static void admin_cert_paths(const struct settings *c, char *cert, char *key, size_t size)
+{
+	if (c->admin_tls_cert[0]) {
+		snprintf(cert, size, "%s", c->admin_tls_cert);
+		snprintf(key, size, "%s", c->admin_tls_key);
+	} else if (c->tls_cert[0]) {
+		snprintf(cert, size, "%s", c->tls_cert);
+		snprintf(key, size, "%s", c->tls_key);
+	} else {
+		snprintf(cert, size, "%s/server.pem", c->data_dir);
+		snprintf(key, size, "%s/server.key", c->data_dir);
+	}
+}
+
+/* After a reload: the admin server takes the (renewed) certificate and the token. */
+static void on_reloaded(const struct settings *c, struct mbuf *notes, void *arg)
+{
+	struct daemon *d = arg;
+	char cert[4200], key[4200], token[128];
+	int err = 0;
+	if (!d->admin || !c->n_admin_bind)
+		return;
+	admin_cert_paths(c, cert, key, sizeof(cert));
+	if (!strcmp(c->admin_token, "demo"))
+		err = admin_token_load(c->data_dir, c->admin_bind[0].addr, token, sizeof(token));
+	else
+		snprintf(token, sizeof(token), "%s", c->admin_token);
+	if (!err)
+		err = admin_http_reload(d->admin, cert, key, token);
+	OPENSSL_cleanse(token, sizeof(token));
+	if (err)
+		mbuf_printf(notes, "admin server: cannot use %s / %s (%s): it keeps the previous "
+				   "certificate and token\n",
+			    cert, key, strerror(err));
+	else
+		mbuf_printf(notes, "admin server: certificate %s and token reloaded\n", cert);
+}
+
 /* The admin HTTPS server: the SIP certificate unless [admin] names its own. */
 static int start_admin(struct daemon *d, const char *cert, const char *key)
 {
@@ -196,6 +235,7 @@ static int start_admin(struct daemon *d, const char *cert, const char *key)
 		.cert_file = c->admin_tls_cert[0] ? c->admin_tls_cert : cert,
 		.key_file = c->admin_tls_key[0] ? c->admin_tls_key : key,
 	};
+	pbx_set_reload_handler(d->pbx, on_reloaded, d);
 	err = admin_http_alloc(&d->admin, &ac, d->loop, d->pbx, d->store);
 	OPENSSL_cleanse(token, sizeof(token));
 	return err;

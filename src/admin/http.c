@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "admin/bridge.h"
+#include "admin/cert.h"
 #include "admin/query.h"
 #include "admin/store_api.h"
 #include "conf/ini.h"
@@ -42,9 +43,8 @@ struct admin_http {
 	struct MHD_Daemon *d;
 	struct admin_bridge *bridge;
 	struct store *store;
+	pthread_mutex_t token_lock; /* a reload may change the token */
 	char token[128];
-	char *cert, *key;
-	size_t cert_len, key_len;
 	unsigned timeout_ms;
 };
 
@@ -271,7 +271,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!api)
 		return send_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no such page");
 	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-	if (admin_auth_check(auth, h->token))
+	pthread_mutex_lock(&h->token_lock);
+	int denied = admin_auth_check(auth, h->token);
+	pthread_mutex_unlock(&h->token_lock);
+	if (denied)
 		return unauthorized(h, c, auth, url);
 	if (!strcmp(url, "/api/events") || !strcmp(url, "/api/cdr")) {
 		if (m != API_GET) {
@@ -299,21 +302,16 @@ int admin_http_alloc(struct admin_http **hp, const struct admin_http_conf *conf,
 		return ENOMEM;
 	h->store = store;
 	h->timeout_ms = conf->job_timeout_ms ? conf->job_timeout_ms : 5000;
+	pthread_mutex_init(&h->token_lock, NULL);
 	snprintf(h->token, sizeof(h->token), "%s", conf->token);
 	err = sa_parse(&sa, conf->bind, 8443);
 	if (err) {
 		log_err("admin: bad bind address %s", conf->bind);
 		goto out;
 	}
-	/* NUL-terminated PEM text, as MHD wants it */
-	err = ini_file_read(conf->cert_file, &h->cert, &h->cert_len);
-	if (!err)
-		err = ini_file_read(conf->key_file, &h->key, &h->key_len);
-	if (err) {
-		log_err("admin: cannot read %s / %s: %s", conf->cert_file, conf->key_file,
-		        strerror(err));
+	err = admin_cert_set(conf->cert_file, conf->key_file);
+	if (err)
 		goto out;
-	}
 	err = admin_bridge_alloc(&h->bridge, loop, pbx);
 	if (err)
 		goto out;
@@ -327,8 +325,8 @@ int admin_http_alloc(struct admin_http **hp, const struct admin_http_conf *conf,
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	h->d = MHD_start_daemon(
 	    flags, sa_port(&sa), NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-	    NULL, MHD_OPTION_SOCK_ADDR, &sa.u.sa, MHD_OPTION_HTTPS_MEM_CERT, h->cert,
-	    MHD_OPTION_HTTPS_MEM_KEY, h->key, MHD_OPTION_HTTPS_PRIORITIES, ADMIN_TLS_PRIORITIES,
+	    NULL, MHD_OPTION_SOCK_ADDR, &sa.u.sa, MHD_OPTION_HTTPS_CERT_CALLBACK,
+	    admin_cert_retrieve, MHD_OPTION_HTTPS_PRIORITIES, ADMIN_TLS_PRIORITIES,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)MAX_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_END);
@@ -359,8 +357,21 @@ void admin_http_free(struct admin_http *h)
 	if (h->d)
 		MHD_stop_daemon(h->d); /* joins every connection thread */
 	admin_bridge_free(h->bridge);
-	ini_file_free(h->key, h->key_len); /* wiped */
-	ini_file_free(h->cert, h->cert_len);
+	admin_cert_clear();
 	OPENSSL_cleanse(h->token, sizeof(h->token));
+	pthread_mutex_destroy(&h->token_lock);
 	free(h);
+}
+
+int admin_http_reload(struct admin_http *h, const char *cert_file, const char *key_file,
+                      const char *token)
+{
+	int err = admin_cert_set(cert_file, key_file);
+	if (err)
+		return err;
+	pthread_mutex_lock(&h->token_lock);
+	snprintf(h->token, sizeof(h->token), "%s", token);
+	pthread_mutex_unlock(&h->token_lock);
+	log_info("admin: certificate %s and token reloaded", cert_file);
+	return 0;
 }

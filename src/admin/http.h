@@ -25,6 +25,10 @@ int admin_http_alloc(struct admin_http **hp, const struct admin_http_conf *conf,
                      struct pbx *pbx, struct store *store);
 /* Stop: waiting requests get 503, the server's threads are joined. Signalling thread. */
 void admin_http_free(struct admin_http *h);
+/* After a configuration reload: the (renewed) certificate and key for new connections, and the
+ * token for new requests. 0, or an errno with nothing changed. Signalling thread. */
+int admin_http_reload(struct admin_http *h, const char *cert_file, const char *key_file,
+                      const char *token);
 
 /* The token for `token = demo`: read from data_dir/admin-token, or generated there (mode 0600)
  * and printed once to stdout with the dashboard's address. size > 32. 0 or an errno. */

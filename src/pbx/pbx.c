@@ -42,6 +42,8 @@ struct pbx {
 	struct settings *own_cfg; /* from the last reload; NULL while on the start-up one */
 	struct tls_ctx **tls_kept; /* server contexts made by reloads */
 	size_t n_tls_kept;
+	pbx_reload_h *reloaded;
+	void *reloaded_arg;
 };
 
 const struct settings *pbx_settings(const struct pbx *p)
@@ -260,6 +262,18 @@ int pbx_settings_swap(struct pbx *p, struct settings *cfg)
 	settings_free(p->own_cfg);
 	p->own_cfg = cfg;
 	return 0;
+}
+
+void pbx_set_reload_handler(struct pbx *p, pbx_reload_h *h, void *arg)
+{
+	p->reloaded = h;
+	p->reloaded_arg = arg;
+}
+
+void pbx_reloaded(struct pbx *p, struct mbuf *notes)
+{
+	if (p->reloaded)
+		p->reloaded(p->cfg, notes, p->reloaded_arg);
 }
 
 int pbx_keep_tls(struct pbx *p, struct tls_ctx *ctx)

@@ -35,6 +35,10 @@ void pbx_request(struct sip_strans *st, const struct sip_msg *req, const struct 
 		 void *arg);
 /* The transport's close handler (tp_close_h); arg is the pbx. */
 void pbx_conn_closed(struct tp_conn *conn, void *arg);
+/* Called after every successful reload (pbx/api.h pbx_reload) with the new settings, for what
+ * lives above the pbx (the admin server's certificate and token); it may add lines to notes. */
+typedef void(pbx_reload_h)(const struct settings *cfg, struct mbuf *notes, void *arg);
+void pbx_set_reload_handler(struct pbx *p, pbx_reload_h *h, void *arg);
 /* A control command (sottoctl): writes the answer text into out. */
 void pbx_control(struct pbx *p, const char *cmd, struct mbuf *out);
 

@@ -36,6 +36,9 @@ int pbx_settings_swap(struct pbx *p, struct settings *cfg);
 /* Keep a server TLS context made by a reload until pbx_free (connections accepted with it
  * may outlive the next reload). 0 or ENOMEM. */
 int pbx_keep_tls(struct pbx *p, struct tls_ctx *ctx);
+/* Tell the reload handler (pbx_set_reload_handler), if any. */
+struct mbuf;
+void pbx_reloaded(struct pbx *p, struct mbuf *notes);
 
 /* Extension point for trunks (api_trunks.c): their state as a JSON array for GET /api/trunks
  * and the dashboard, and as text for `sottoctl trunks`. */

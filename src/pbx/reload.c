@@ -3,7 +3,7 @@
  * server certificate it names must load too, before anything changes. Then extensions and
  * every setting read per request change at once; a renewed certificate and key serve new TLS
  * connections (open ones keep theirs); calls in progress keep what they started with. What
- * is bound at start-up (sockets, the media relay, the guard's table, the admin server) needs
+ * is bound at start-up (sockets, the media relay, the guard's table, the admin address) needs
  * a restart to change, and the reply says so, naming the keys. */
 #include <errno.h>
 #include <stdio.h>
@@ -45,11 +45,8 @@ static void restart_notes(const struct settings *o, const struct settings *n, st
 	         o->auth_fail_window_s != n->auth_fail_window_s ||
 	         o->block_time_s != n->block_time_s,
 	     "[security] auth_fail_limit/auth_fail_window/block_time"},
-	    {binds_differ(o->admin_bind, o->n_admin_bind, n->admin_bind, n->n_admin_bind) ||
-	         strcmp(o->admin_token, n->admin_token) ||
-	         strcmp(o->admin_tls_cert, n->admin_tls_cert) ||
-	         strcmp(o->admin_tls_key, n->admin_tls_key),
-	     "[admin] bind/token/tls_cert/tls_key"},
+	    {binds_differ(o->admin_bind, o->n_admin_bind, n->admin_bind, n->n_admin_bind),
+	     "[admin] bind"},
 	};
 	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
 		if (!checks[i].changed)
@@ -115,6 +112,7 @@ int pbx_reload(struct pbx *p, struct mbuf *errors, struct mbuf *notes)
 		tp_mgr_set_tls_server(pbx_transport(p), tls);
 		mbuf_printf(notes, "TLS certificate reloaded: new connections use it\n");
 	}
+	pbx_reloaded(p, notes);
 	mbuf_printf(notes, "configuration reloaded: %zu extension(s) (was %zu)\n", new_ext,
 	            old_ext);
 	log_info("reload: done, %zu extension(s) (was %zu)", new_ext, old_ext);

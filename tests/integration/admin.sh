@@ -8,9 +8,13 @@ admin_section() {
 	printf '[admin]\nbind = 127.0.0.1:%s\ntoken = %s\n' "$ADMIN_PORT" "${1:-demo}"
 }
 
-# admin_token: the generated demo token.
+# admin_token: $ADMIN_TOKEN if set, else the generated demo token.
 admin_token() {
-	cat "$TMP/var/admin-token"
+	if [ -n "${ADMIN_TOKEN:-}" ]; then
+		echo "$ADMIN_TOKEN"
+	else
+		cat "$TMP/var/admin-token"
+	fi
 }
 
 # api PATH [CURL ARGS...]: the body; fails the test on a transport error. HTTP status in

@@ -16,15 +16,16 @@ conf() {
 			"$SIP_PORT" "$SIP_PORT" "$TLS_PORT"
 		printf '%b' "${1:-}"
 		echo "$EXTENSIONS"
-		admin_section
+		admin_section "${CONF_TOKEN:-demo}"
 		printf '%b' "${2:-}"
 	} >"$TMP/sotto.conf.new"
 	mv "$TMP/sotto.conf.new" "$TMP/sotto.conf" # a reload never sees half a file
 }
 
-# fingerprint: SHA-256 of the certificate a new TLS connection to the SIP port gets.
+# fingerprint [PORT]: SHA-256 of the certificate a new TLS connection gets (SIP TLS port by
+# default).
 fingerprint() {
-	echo | timeout 10 openssl s_client -connect "127.0.0.1:$TLS_PORT" -CAfile "$TMP/var/ca.pem" \
+	echo | timeout 10 openssl s_client -connect "127.0.0.1:${1:-$TLS_PORT}" -CAfile "$TMP/var/ca.pem" \
 		-verify_return_error 2>/dev/null | openssl x509 -noout -fingerprint -sha256 2>/dev/null
 }
 
@@ -64,7 +65,9 @@ grep -q 'TLS certificate reloaded' "$TMP/reload1.txt" || fail "reload: $(cat "$T
 grep -q 'configuration reloaded: 2 extension(s) (was 2)' "$TMP/reload1.txt" || fail "reload: $(cat "$TMP/reload1.txt")"
 fp2=$(fingerprint)
 [ -n "$fp2" ] && [ "$fp2" != "$fp1" ] || fail "new connections still get the old certificate ($fp2)"
-pass "renewed certificate (same names) served to new connections: $fp2"
+[ "$(fingerprint "$ADMIN_PORT")" = "$fp2" ] || fail "the admin server still shows the old certificate"
+grep -q 'admin server: certificate .* reloaded' "$TMP/reload1.txt" || fail "reload: $(cat "$TMP/reload1.txt")"
+pass "renewed certificate (same names) served to new SIP and admin connections: $fp2"
 
 sleep 2
 p2=$(packets)
@@ -76,6 +79,8 @@ pass "call $ID goes on ($p1 -> $p2 packets), both phones still registered on the
 
 # ---- new file names, named in the config; and a new extension ----
 new_cert "$TMP/renewed.pem" "$TMP/renewed.key"
+OLD_TOKEN=$(admin_token)
+CONF_TOKEN=new-token-0123456789abcdef
 conf "tls_cert = $TMP/renewed.pem\ntls_key = $TMP/renewed.key\n" \
 	'[extension 1004]\npassword = pw-1004-secret\ntransports = udp\nencryption = optional\ndigest = md5\n'
 ctl reload >"$TMP/reload2.txt" || fail "sottoctl reload failed: $(cat "$TMP/reload2.txt")"
@@ -85,8 +90,13 @@ fp3=$(fingerprint)
 	fail "new connections do not get $TMP/renewed.pem ($fp3)"
 python3 "$SOTTO_SRC/tests/integration/sipreg.py" "$SIP_PORT" "$(free_port)" 1004 pw-1004-secret \
 	>"$TMP/reg1004.log" 2>&1 || fail "1004 cannot register after the reload: $(cat "$TMP/reg1004.log")"
+[ "$(fingerprint "$ADMIN_PORT")" = "$fp3" ] || fail "the admin server does not show $TMP/renewed.pem"
+code=$(curl -s --cacert "$TMP/var/ca.pem" -o /dev/null -w '%{http_code}' \
+	-H "Authorization: Bearer $OLD_TOKEN" "$ADMIN_URL/api/status")
+[ "$code" = 401 ] || fail "the old admin token still works after the reload (HTTP $code)"
+ADMIN_TOKEN=$CONF_TOKEN
 jq_ok "$(api /api/extensions)" 'map(.number) == ["1001","1002","1004"]' "extensions after reload"
-pass "certificate from new file names in use; extension 1004 added and registered"
+pass "certificate from new file names in use (SIP and admin); new admin token; extension 1004 added and registered"
 
 # ---- a broken config is refused as a whole ----
 conf "tls_cert = $TMP/renewed.pem\ntls_key = $TMP/renewed.key\n" \
