@@ -109,6 +109,7 @@ static int trunk_new(struct trunks *m, const struct conf_trunk *c, const struct 
 		trunk_free_one(t);
 		return EINVAL; /* the loader resolved it: cannot happen with a loaded cfg */
 	}
+	t->addr = t->peer.remote;
 	bool v6 = strchr(c->server_name, ':') != NULL;
 	snprintf(t->host, sizeof(t->host), v6 ? "[%s]" : "%s", c->server_name);
 	uint16_t port = sa_port(&t->peer.remote);
@@ -134,6 +135,8 @@ static int trunk_new(struct trunks *m, const struct conf_trunk *c, const struct 
 				 "TLS: cannot use CA %.100s (%s)", c->ca[0] ? c->ca : "system store",
 				 strerror(err));
 			log_err("trunk %s: %s", c->name, t->fail_reason);
+			/* never fall back to another trust store: sends fail (EINVAL) instead */
+			t->peer.remote.len = 0;
 		}
 		t->peer.tls_client = t->tls;
 	}
@@ -287,7 +290,7 @@ static bool from_trunk(const struct trunk *t, const struct tp_peer *from)
 {
 	if (from->conn && t->conn == from->conn)
 		return true;
-	return from->kind == t->peer.kind && sa_eq_addr(&from->remote, &t->peer.remote);
+	return from->kind == t->peer.kind && sa_eq_addr(&from->remote, &t->addr);
 }
 
 struct trunk *trunk_identify_did(struct trunks *m, const struct tp_peer *from, const char *did)

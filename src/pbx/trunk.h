@@ -70,7 +70,8 @@ struct trunk *trunk_identify_did(struct trunks *m, const struct tp_peer *from, c
 /* Getters; strings stay valid as long as the trunk. */
 const char *trunk_name(const struct trunk *t);
 /* Where to send requests: kind, remote, server_name (TLS), tls_client and, over TCP/TLS, the
- * connection the trunk keeps up (copy the peer; the copy may open a new connection). */
+ * connection the trunk keeps up (copy the peer; the copy may open a new connection). A TLS
+ * trunk whose CA file could not be used has no remote: sending to it fails (EINVAL). */
 const struct tp_peer *trunk_peer(const struct trunk *t);
 enum tp_kind trunk_kind(const struct trunk *t);
 enum conf_encryption trunk_encryption(const struct trunk *t);

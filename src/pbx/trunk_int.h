@@ -27,7 +27,8 @@ struct trunk {
 	struct trunks *m;
 	struct conf_trunk c; /* its own copy: holds the password, wiped at free */
 	bool retired;	     /* removed or replaced by a reload: not found, not identified */
-	struct tp_peer peer;
+	struct tp_peer peer;  /* remote unset while broken: nothing is sent to it */
+	struct sa addr;	      /* the provider's address, to recognise its requests */
 	struct tls_ctx *tls;  /* TLS trunks: its client context (ca, verify_server) */
 	struct tp_conn *conn; /* TCP/TLS: our reference to the connection kept up */
 	char host[264];	      /* server_name, IPv6 in brackets */

@@ -340,7 +340,7 @@ static void reg_timer_h(void *arg)
 
 void trunk_reg_start(struct trunk *t)
 {
-	if (!t->c.reg || t->reg == TRUNK_REG_BROKEN)
+	if (!t->c.reg || t->reg == TRUNK_REG_BROKEN || !t->m->d.stack)
 		return;
 	t->reg = TRUNK_REG_REGISTERING;
 	t->expires = t->c.expires;
