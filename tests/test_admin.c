@@ -1,17 +1,23 @@
 /* Unit tests for the admin API's building blocks: JSON string escaping (RFC 8259 section 7),
  * CSV fields (RFC 4180, with formula neutralisation), query parameter values (numbers, RFC 3339
- * times), the bearer token check. */
+ * times), the bearer token check; the job bridge to the signalling loop (answer, timeout,
+ * shutdown) with a stand-in for the PBX. */
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+#include <unistd.h>
+
+#include "admin/bridge.h"
 #include "admin/http.h"
 #include "admin/query.h"
 #include "core/json.h"
 #include "core/mbuf.h"
 #include "harness.h"
+#include "net/loop.h"
 
 /* The JSON for s (len bytes) as a C string in buf. */
 static const char *js(const char *s, size_t len, char *buf, size_t size)
@@ -158,10 +164,133 @@ static void bearer_check(void)
 	CHECK(admin_auth_check(NULL, tok) != 0);
 }
 
+/* ---- the bridge, with a stand-in for the PBX's answers ---- */
+
+static unsigned fake_delay_ms;
+static int fake_runs;
+
+/* Replaces src/pbx/api.c here: the bridge is linked against this one. */
+void pbx_api(struct pbx *p, const struct api_request *req, struct api_response *resp)
+{
+	(void)p;
+	fake_runs++;
+	if (fake_delay_ms)
+		usleep(fake_delay_ms * 1000);
+	resp->status = req->method == API_DELETE ? 404 : 200;
+	resp->content_type = "text/plain";
+	mbuf_printf(&resp->body, "answer for %s", req->path);
+}
+
+struct client {
+	struct admin_bridge *b;
+	struct loop *loop; /* stopped when the call returns, if set */
+	const char *path;
+	unsigned timeout_ms;
+	int err;
+	struct api_response resp;
+};
+
+static void stop_loop(void *arg) { loop_stop(arg); }
+
+static void *client_run(void *arg)
+{
+	struct client *c = arg;
+	struct api_request req = {.method = API_GET, .path = c->path};
+	mbuf_init(&c->resp.body);
+	c->err = admin_bridge_call(c->b, &req, &c->resp, c->timeout_ms);
+	if (c->loop)
+		loop_stop(c->loop);
+	return NULL;
+}
+
+static void bridge_answers(void)
+{
+	struct loop *loop;
+	struct admin_bridge *b;
+	REQUIRE(loop_alloc(&loop) == 0);
+	REQUIRE(admin_bridge_alloc(&b, loop, NULL) == 0);
+	fake_delay_ms = 0;
+	struct client c = {.b = b, .loop = loop, .path = "/api/calls", .timeout_ms = 5000};
+	pthread_t t;
+	pthread_create(&t, NULL, client_run, &c);
+	loop_run(loop); /* runs the job, until the client stops it */
+	pthread_join(t, NULL);
+	CHECK_EQ_INT(c.err, 0);
+	CHECK_EQ_INT(c.resp.status, 200);
+	CHECK(c.resp.body.len == 21 && !memcmp(c.resp.body.buf, "answer for /api/calls", 21));
+	mbuf_free(&c.resp.body);
+	admin_bridge_close(b);
+	admin_bridge_free(b);
+	loop_free(loop);
+}
+
+/* The signalling thread takes longer than the caller waits: 503 for the caller, and the job is
+ * freed by the loop when it finishes (ASan would see a leak or a use after free). */
+static void bridge_timeout(void)
+{
+	struct loop *loop;
+	struct admin_bridge *b;
+	REQUIRE(loop_alloc(&loop) == 0);
+	REQUIRE(admin_bridge_alloc(&b, loop, NULL) == 0);
+	fake_delay_ms = 300;
+	struct client c = {.b = b, .path = "/metrics", .timeout_ms = 50};
+	pthread_t t;
+	pthread_create(&t, NULL, client_run, &c);
+	/* run the loop until the job has been run (the client gives up meanwhile) */
+	int before = fake_runs;
+	struct tmr stop;
+	tmr_init(&stop);
+	for (int i = 0; i < 100 && fake_runs == before; i++) {
+		tmr_start(loop_timers(loop), &stop, 20, stop_loop, loop);
+		loop_run(loop);
+	}
+	tmr_cancel(&stop);
+	pthread_join(t, NULL);
+	CHECK_EQ_INT(c.err, ETIMEDOUT);
+	CHECK_EQ_INT(fake_runs, before + 1);
+	mbuf_free(&c.resp.body);
+	fake_delay_ms = 0;
+	admin_bridge_close(b);
+	admin_bridge_free(b);
+	loop_free(loop);
+}
+
+/* Shutting down: a job still queued is cancelled, later calls are refused at once. */
+static void bridge_shutdown(void)
+{
+	struct loop *loop;
+	struct admin_bridge *b;
+	REQUIRE(loop_alloc(&loop) == 0);
+	REQUIRE(admin_bridge_alloc(&b, loop, NULL) == 0);
+	struct client c = {.b = b, .path = "/api/registrations", .timeout_ms = 5000};
+	pthread_t t;
+	int before = fake_runs;
+	pthread_create(&t, NULL, client_run, &c);
+	usleep(50000); /* queued, never run: the loop does not turn */
+	admin_bridge_close(b);
+	pthread_join(t, NULL);
+	CHECK_EQ_INT(c.err, ESHUTDOWN);
+	CHECK_EQ_INT(fake_runs, before);
+	struct api_request req = {.method = API_GET, .path = "/api/calls"};
+	struct api_response resp = {0};
+	mbuf_init(&resp.body);
+	CHECK_EQ_INT(admin_bridge_call(b, &req, &resp, 1000), ESHUTDOWN);
+	mbuf_free(&resp.body);
+	mbuf_free(&c.resp.body);
+	admin_bridge_free(b);
+	loop_free(loop);
+}
+
 static const struct test_case tests[] = {
-    {"json_escapes", json_escapes},   {"json_utf8", json_utf8},
-    {"json_members", json_members},   {"csv_fields", csv_fields},
-    {"query_numbers", query_numbers}, {"query_times", query_times},
+    {"bridge_answers", bridge_answers},
+    {"bridge_timeout", bridge_timeout},
+    {"bridge_shutdown", bridge_shutdown},
+    {"json_escapes", json_escapes},
+    {"json_utf8", json_utf8},
+    {"json_members", json_members},
+    {"csv_fields", csv_fields},
+    {"query_numbers", query_numbers},
+    {"query_times", query_times},
     {"bearer_check", bearer_check},
 };
 
