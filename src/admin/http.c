@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "admin/bridge.h"
 #include "admin/cert.h"
@@ -35,6 +36,8 @@
 #define MAX_CONNECTIONS 64
 #define MAX_PER_IP 32
 #define CSV_MAX_ROWS 100000
+#define AUTH_FAIL_DELAY_MS 250
+#define AUTH_FAIL_BURST 10.0
 
 extern const char admin_dashboard_html[];
 extern const size_t admin_dashboard_html_len;
@@ -43,8 +46,11 @@ struct admin_http {
 	struct MHD_Daemon *d;
 	struct admin_bridge *bridge;
 	struct store *store;
-	pthread_mutex_t token_lock; /* a reload may change the token */
+	pthread_mutex_t token_lock; /* a reload may change the token; also guards fail_* */
 	char token[128];
+	double fail_tokens; /* reports of wrong tokens allowed now */
+	uint64_t fail_at_ms;
+	unsigned fail_suppressed;
 	unsigned timeout_ms;
 };
 
@@ -143,13 +149,43 @@ static void peer_str(struct MHD_Connection *c, char *buf, size_t size)
 	sa_str(&sa, buf, size);
 }
 
+/* Token bucket for reporting wrong tokens; *suppressed gets how many were dropped since the
+ * last report. */
+static bool fail_report_ok(struct admin_http *h, unsigned *suppressed)
+{
+	bool ok = false;
+	uint64_t now = clock_mono_ms();
+	pthread_mutex_lock(&h->token_lock);
+	h->fail_tokens += (double)(now - h->fail_at_ms) / 1000.0;
+	if (h->fail_tokens > AUTH_FAIL_BURST)
+		h->fail_tokens = AUTH_FAIL_BURST;
+	h->fail_at_ms = now;
+	if (h->fail_tokens >= 1.0) {
+		h->fail_tokens -= 1.0;
+		*suppressed = h->fail_suppressed;
+		h->fail_suppressed = 0;
+		ok = true;
+	} else {
+		h->fail_suppressed++;
+	}
+	pthread_mutex_unlock(&h->token_lock);
+	return ok;
+}
+
 static enum MHD_Result unauthorized(struct admin_http *h, struct MHD_Connection *c,
                                     const char *auth, const char *url)
 {
 	if (auth) { /* a wrong token, not a missing one: worth a security event */
 		char src[SA_STRLEN];
+		unsigned suppressed = 0;
+		/* a guesser waits (only its own connection's thread sleeps) and cannot flood the
+		 * log or the database: at most AUTH_FAIL_BURST reports, then one per second */
+		usleep(AUTH_FAIL_DELAY_MS * 1000);
+		if (!fail_report_ok(h, &suppressed))
+			goto answer;
 		peer_str(c, src, sizeof(src));
-		log_warn("admin: wrong token from %s for %s", src, url);
+		log_warn("admin: wrong token from %s for %s (%u more not reported)", src, url,
+		         suppressed);
 		if (h->store) {
 			struct store_event ev = {.time_ms = clock_unix_ms(),
 			                         .kind = "admin_auth_failure",
@@ -158,6 +194,7 @@ static enum MHD_Result unauthorized(struct admin_http *h, struct MHD_Connection 
 			store_event_add(h->store, &ev);
 		}
 	}
+answer:
 	return send_error(c, MHD_HTTP_UNAUTHORIZED, "unauthorized",
 	                  "send Authorization: Bearer TOKEN (the [admin] token)");
 }
@@ -303,6 +340,8 @@ int admin_http_alloc(struct admin_http **hp, const struct admin_http_conf *conf,
 	h->store = store;
 	h->timeout_ms = conf->job_timeout_ms ? conf->job_timeout_ms : 5000;
 	pthread_mutex_init(&h->token_lock, NULL);
+	h->fail_tokens = AUTH_FAIL_BURST;
+	h->fail_at_ms = clock_mono_ms();
 	snprintf(h->token, sizeof(h->token), "%s", conf->token);
 	err = sa_parse(&sa, conf->bind, 8443);
 	if (err) {
