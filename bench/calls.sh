@@ -37,6 +37,7 @@ printf 'SEQUENTIAL\n2001;\n' >"$TMP/caller.csv"
 
 # run NAME TRANSPORT PORT PIDS...: callee registered from UAS_PORT, N calls at RATE.
 run() {
+	set +e # a failed call or a late callee must not end the benchmark
 	local name=$1 t=$2 port=$3
 	shift 3
 	local uas

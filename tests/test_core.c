@@ -1,5 +1,7 @@
 /* Unit tests for src/core: views, buffers, timers (fake clock), randomness. */
 #include <errno.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,7 +129,36 @@ static void random_tokens(void)
 		      (a[i] >= 'A' && a[i] <= 'Z'));
 }
 
+/* A forked child must never hand out what its parent's buffer still holds. */
+static void random_after_fork(void)
+{
+	unsigned char warm[8], mine[32], childs[32];
+	int fds[2];
+	REQUIRE(rand_bytes(warm, sizeof(warm)) == 0); /* the buffer now holds unused bytes */
+	REQUIRE(pipe(fds) == 0);
+	pid_t pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		unsigned char b[32];
+		int ok = rand_bytes(b, sizeof(b)) == 0 && write(fds[1], b, sizeof(b)) == 32;
+		_exit(ok ? 0 : 1);
+	}
+	CHECK(rand_bytes(mine, sizeof(mine)) == 0);
+	CHECK(read(fds[0], childs, sizeof(childs)) == 32);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(memcmp(mine, childs, sizeof(mine)) != 0);
+	close(fds[0]);
+	close(fds[1]);
+	/* consecutive small draws from the buffer never repeat */
+	unsigned char a[16], b[16];
+	CHECK(rand_bytes(a, sizeof(a)) == 0 && rand_bytes(b, sizeof(b)) == 0);
+	CHECK(memcmp(a, b, sizeof(a)) != 0);
+}
+
 static const struct test_case tests[] = {
+	{"random_after_fork", random_after_fork},
 	{"pl_basics", pl_basics},
 	{"mbuf_grows", mbuf_grows},
 	{"timers_fire_in_order_with_fake_clock", timers_fire_in_order_with_fake_clock},

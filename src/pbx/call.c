@@ -544,8 +544,8 @@ void calls_invite(struct calls *cs, struct sip_strans *st, const struct sip_msg 
 	snprintf(c->caller_display, sizeof(c->caller_display), "%s",
 		 sip_dialog_remote_display(c->a_dlg));
 	sip_strans_set_cancel_handler(st, on_cancel, c);
-	log_info("call %s: %s -> %s over %s", c->id, c->caller, c->callee,
-		 tp_kind_name(from->kind));
+	log_debug("call %s: %s -> %s over %s", c->id, c->caller, c->callee,
+		  tp_kind_name(from->kind));
 
 	uint16_t code;
 	const char *reason;
