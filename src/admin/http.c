@@ -20,7 +20,6 @@
 #include "admin/cert.h"
 #include "admin/query.h"
 #include "admin/store_api.h"
-#include "conf/ini.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/tmr.h"
