@@ -426,6 +426,7 @@ static const struct conf_key extension_keys[] = {
 	 .names = digest_names},
 	{.name = "encryption", .type = CONF_KT_ENUM, CONF_FIELD(E, encryption),
 	 .names = encryption_names},
+	{.name = "require_secure_path", .type = CONF_KT_BOOL, CONF_FIELD(E, require_secure_path)},
 	{.name = "max_contacts", .type = CONF_KT_U32, CONF_FIELD(E, max_contacts),
 	 .min = 1, .max = 32},
 };

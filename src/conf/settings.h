@@ -31,6 +31,7 @@ struct conf_extension {
 	unsigned digest;      /* CONF_DIGEST_* offered in challenges; default both, SHA-256 first */
 	enum conf_encryption encryption; /* default mandatory */
 	unsigned max_contacts;		 /* default 3 */
+	bool require_secure_path; /* refuse calls that would leave through a plain trunk leg */
 	int line;
 };
 

@@ -14,10 +14,13 @@
 #include "pbx/call_int.h"
 #include "pbx/pbx_int.h"
 #include "pbx/registrar.h"
+#include "pbx/route.h"
+#include "pbx/trunk.h"
 #include "sip/build.h"
 
 struct calls {
 	struct calls_deps d;
+	struct trunks *trunks;
 	struct call *list;
 	size_t n;
 };
@@ -78,6 +81,10 @@ static void call_free(struct call *c)
 		if (c->br[i].ct)
 			sip_ctrans_abandon(c->br[i].ct);
 		sip_dialog_free(c->br[i].dlg);
+		if (c->br[i].offer) {
+			OPENSSL_cleanse(c->br[i].offer, c->br[i].offer_len);
+			free(c->br[i].offer);
+		}
 		if (c->br[i].conn)
 			tp_conn_unref(c->br[i].conn);
 	}
@@ -185,6 +192,7 @@ static void answered(struct call *c, struct branch *b, const struct sip_msg *res
 	struct sdp *offer = NULL, *answer = NULL;
 
 	c->winner = (int)(b - c->br);
+	c->b_policy = b->policy;
 	tmr_cancel(&c->ring_timer);
 	mbuf_init(&mb);
 	mbuf_init(&body);
@@ -241,6 +249,48 @@ static void answered(struct call *c, struct branch *b, const struct sip_msg *res
 		fail_call(c, code, reason, "failed");
 }
 
+static void on_branch_response(const struct sip_msg *resp, int err, void *arg);
+
+/* Send the INVITE of a fork (again, with credentials, after a provider's challenge). */
+static int send_branch_invite(struct call *c, struct branch *b, const char *extra)
+{
+	struct mbuf mb, hdrs;
+	mbuf_init(&mb);
+	mbuf_init(&hdrs);
+	mbuf_write_str(&hdrs, "Allow: " PBX_ALLOW "\r\n" PBX_SERVER_HDR);
+	if (extra)
+		mbuf_write_str(&hdrs, extra);
+	int err = hdrs.err;
+	if (!err)
+		err = sip_dialog_request(b->dlg, &mb, "INVITE", hdrs.buf, "application/sdp",
+					 pl_from(b->offer, b->offer_len), NULL);
+	if (!err)
+		err = sip_ctrans_send(c->cs->d.stack, &b->ct, sip_dialog_peer(b->dlg), mb.buf,
+				      mb.len, on_branch_response, b);
+	if (mb.buf)
+		OPENSSL_cleanse(mb.buf, mb.cap);
+	mbuf_free(&mb);
+	mbuf_free(&hdrs);
+	return err;
+}
+
+/* A provider asked for credentials: answer once with the trunk's (RFC 3261 22.2). */
+static int resend_with_credentials(struct call *c, struct branch *b, const struct sip_msg *resp)
+{
+	struct mbuf hdr;
+	mbuf_init(&hdr);
+	b->auth_tried = true;
+	int err = trunk_auth_answer(b->trunk, resp, "INVITE", sip_dialog_remote_target(b->dlg),
+				    &hdr);
+	if (!err)
+		err = send_branch_invite(c, b, hdr.buf);
+	mbuf_free(&hdr);
+	if (err)
+		log_warn("call %s: cannot answer trunk %s's challenge: %s", c->id,
+			 trunk_name(b->trunk), strerror(err));
+	return err;
+}
+
 static void on_branch_response(const struct sip_msg *resp, int err, void *arg)
 {
 	struct branch *b = arg;
@@ -265,6 +315,9 @@ static void on_branch_response(const struct sip_msg *resp, int err, void *arg)
 		}
 		return;
 	}
+	if ((resp->scode == 401 || resp->scode == 407) && b->trunk && !b->auth_tried &&
+	    c->state < CALL_ANSWERED && resend_with_credentials(c, b, resp) == 0)
+		return;
 	if (resp->scode >= 300) {
 		b->failed = true;
 		b->status = resp->scode;
@@ -307,12 +360,18 @@ static void on_cancel(struct sip_strans *st, void *arg)
 	call_end(c, "cancelled", false, false);
 }
 
+struct collect_item {
+	struct reg_contact rc;
+	enum conf_encryption policy;
+};
+
 struct collect {
-	struct reg_contact c[CALL_MAX_BRANCH];
+	struct collect_item c[CALL_MAX_BRANCH];
 	char contact[CALL_MAX_BRANCH][512];
 	size_t n;
 	size_t insecure; /* skipped: reachable only without TLS */
 	bool need_tls;
+	enum conf_encryption policy; /* of the extension being collected */
 };
 
 static void collect_contact(const struct reg_contact *rc, void *arg)
@@ -324,26 +383,50 @@ static void collect_contact(const struct reg_contact *rc, void *arg)
 		col->insecure++;
 		return;
 	}
-	col->c[col->n] = *rc;
+	col->c[col->n].rc = *rc;
+	col->c[col->n].policy = col->policy;
 	snprintf(col->contact[col->n], sizeof(col->contact[0]), "%s", rc->contact);
-	col->c[col->n].contact = col->contact[col->n];
+	col->c[col->n].rc.contact = col->contact[col->n];
 	col->n++;
 }
 
-/* Send the INVITE to one contact of the callee. */
-static int start_branch(struct call *c, const struct reg_contact *rc, const struct sdp *offer)
+/* Build our offer for a fork and send its INVITE. */
+static int launch_branch(struct call *c, struct branch *b, const struct sdp *offer)
 {
+	struct mbuf body;
+	mbuf_init(&body);
+	int err = call_sdp_offer_to_b(c, b, offer, c->cs->d.cfg->media_address, &body);
+	if (!err && !(b->offer = malloc(body.len + 1)))
+		err = ENOMEM;
+	if (!err) {
+		memcpy(b->offer, body.buf, body.len);
+		b->offer_len = body.len;
+		err = send_branch_invite(c, b, NULL);
+	}
+	if (body.buf)
+		OPENSSL_cleanse(body.buf, body.cap);
+	mbuf_free(&body);
+	if (err) {
+		b->failed = true;
+		b->status = 503;
+	}
+	return err;
+}
+
+/* Send the INVITE to one contact of the callee. */
+static int start_branch(struct call *c, const struct collect_item *ci, const struct sdp *offer)
+{
+	const struct reg_contact *rc = &ci->rc;
 	struct calls *cs = c->cs;
 	struct branch *b = &c->br[c->nbr];
 	char from_uri[192], to_uri[192], contact[128];
-	struct mbuf body, mb;
-	int err;
 
 	memset(b, 0, sizeof(*b));
 	b->call = c;
 	b->kind = rc->peer.kind;
 	b->tls = rc->peer.kind == TP_TLS;
 	b->conn = rc->peer.conn ? tp_conn_ref(rc->peer.conn) : NULL;
+	b->policy = ci->policy;
 	snprintf(from_uri, sizeof(from_uri), "sip:%s@%s", c->caller, cs->d.cfg->realm);
 	snprintf(to_uri, sizeof(to_uri), "sip:%s@%s", c->callee, cs->d.cfg->realm);
 	local_contact(&rc->peer, contact, sizeof(contact));
@@ -356,31 +439,45 @@ static int start_branch(struct call *c, const struct reg_contact *rc, const stru
 		.peer = &rc->peer,
 		.secure = rc->sips,
 	};
-	err = sip_dialog_uac_alloc(&b->dlg, &spec);
-	if (err)
-		return err;
 	c->nbr++;
-	mbuf_init(&body);
-	mbuf_init(&mb);
-	err = call_sdp_offer_to_b(c, b, offer, cs->d.cfg->media_address, &body);
-	if (!err)
-		err = sip_dialog_request(b->dlg, &mb, "INVITE",
-					 "Allow: " PBX_ALLOW "\r\n" PBX_SERVER_HDR, "application/sdp",
-					 pl_from(body.buf, body.len), NULL);
-	if (!err)
-		err = sip_ctrans_send(cs->d.stack, &b->ct, sip_dialog_peer(b->dlg), mb.buf, mb.len,
-				      on_branch_response, b);
-	if (body.buf)
-		OPENSSL_cleanse(body.buf, body.cap);
-	if (mb.buf)
-		OPENSSL_cleanse(mb.buf, mb.cap);
-	mbuf_free(&body);
-	mbuf_free(&mb);
-	if (err) {
+	if (sip_dialog_uac_alloc(&b->dlg, &spec)) {
 		b->failed = true;
-		b->status = 503;
+		b->status = 500;
+		return EINVAL;
 	}
-	return err;
+	return launch_branch(c, b, offer);
+}
+
+/* Send the call out through a provider (the B leg is the trunk). */
+static int start_trunk_branch(struct call *c, struct trunk *t, const char *number,
+			      enum conf_encryption policy, const struct sdp *offer)
+{
+	struct branch *b = &c->br[c->nbr];
+	const char *cid = trunk_caller_id(t)[0] ? trunk_caller_id(t) : c->caller;
+	char from_uri[320], to_uri[320];
+
+	memset(b, 0, sizeof(*b));
+	b->call = c;
+	b->trunk = t;
+	b->policy = policy;
+	b->kind = trunk_kind(t);
+	b->tls = b->kind == TP_TLS;
+	snprintf(from_uri, sizeof(from_uri), "sip:%s@%s", cid, trunk_host(t));
+	snprintf(to_uri, sizeof(to_uri), "sip:%s@%s", number, trunk_host(t));
+	struct sip_dialog_uac_spec spec = {
+		.local_uri = from_uri,
+		.local_display = c->caller_display[0] ? c->caller_display : NULL,
+		.remote_uri = to_uri,
+		.local_contact = trunk_contact(t),
+		.peer = trunk_peer(t),
+	};
+	c->nbr++;
+	if (sip_dialog_uac_alloc(&b->dlg, &spec)) {
+		b->failed = true;
+		b->status = 500;
+		return EINVAL;
+	}
+	return launch_branch(c, b, offer);
 }
 
 static unsigned kind_mask(enum tp_kind k)
@@ -441,20 +538,23 @@ static void answer_echo(struct call *c, const struct sdp *offer)
 		fail_call(c, code, reason, "failed");
 }
 
-/* Ring the callee's contacts. */
-static void route_to_extension(struct call *c, const struct conf_extension *callee,
-			       const struct sdp *offer, bool need_tls)
+/* Ring every contact of the callee extension(s) (several: a ring group). */
+static void route_to_extensions(struct call *c, const struct conf_extension *const *exts,
+				size_t n_ext, const struct sdp *offer, bool need_tls)
 {
 	struct calls *cs = c->cs;
 	struct collect *col = calloc(1, sizeof(*col));
-	size_t started = 0;
+	size_t started = 0, total = 0;
 	if (!col) {
 		fail_call(c, 500, "Out of memory", "failed");
 		return;
 	}
-	/* SRTP keys only ever travel inside TLS: a callee that must encrypt needs a TLS contact */
-	col->need_tls = need_tls || callee->encryption == ENC_MANDATORY;
-	size_t total = registrar_lookup(cs->d.registrar, callee->number, collect_contact, col);
+	for (size_t i = 0; i < n_ext; i++) {
+		/* SRTP keys only ever travel inside TLS: a callee that must encrypt needs TLS */
+		col->need_tls = need_tls || exts[i]->encryption == ENC_MANDATORY;
+		col->policy = exts[i]->encryption;
+		total += registrar_lookup(cs->d.registrar, exts[i]->number, collect_contact, col);
+	}
 	if (col->n == 0) {
 		if (total == 0)
 			fail_call(c, 480, "Callee offline", "offline");
@@ -477,11 +577,103 @@ static void route_to_extension(struct call *c, const struct conf_extension *call
 		  on_ring_timeout, c);
 }
 
+/* A new call: its A leg (dialog, offer, media) set up from the INVITE. NULL when answered. */
+static struct call *call_from_invite(struct calls *cs, struct sip_strans *st,
+				     const struct sip_msg *req, const struct tp_peer *from,
+				     enum conf_encryption a_policy, const char *caller,
+				     const char *callee, struct sdp **offerp)
+{
+	char contact[128];
+	struct sdp *offer = NULL;
+	if (!req->body.l || !pl_caseeq_str(req->content_type, "application/sdp") ||
+	    !(offer = sdp_from(req->body.p, req->body.l))) {
+		pbx_reply(st, 488, "An SDP offer is required", PBX_SERVER_HDR);
+		return NULL;
+	}
+	struct call *c = call_new(cs);
+	if (!c) {
+		free(offer);
+		pbx_reply(st, 500, "Out of memory", NULL);
+		return NULL;
+	}
+	c->a_st = st;
+	c->a_kind = from->kind;
+	c->a_tls = from->kind == TP_TLS;
+	c->a_conn = from->conn ? tp_conn_ref(from->conn) : NULL;
+	c->a_policy = a_policy;
+	snprintf(c->caller, sizeof(c->caller), "%s", caller);
+	snprintf(c->callee, sizeof(c->callee), "%s", callee);
+	local_contact(from, contact, sizeof(contact));
+	c->a_offer = malloc(req->body.l);
+	if (!c->a_offer || sip_dialog_uas_alloc(&c->a_dlg, req, from, contact, NULL)) {
+		free(offer);
+		fail_call(c, c->a_offer ? 400 : 500, c->a_offer ? "Cannot make a dialog" : NULL,
+			  "failed");
+		return NULL;
+	}
+	memcpy(c->a_offer, req->body.p, req->body.l);
+	c->a_offer_len = req->body.l;
+	snprintf(c->caller_display, sizeof(c->caller_display), "%s",
+		 sip_dialog_remote_display(c->a_dlg));
+	sip_strans_set_cancel_handler(st, on_cancel, c);
+	uint16_t code;
+	const char *reason;
+	if (call_sdp_offer_from_a(c, cs->d.media, offer, &code, &reason)) {
+		free(offer);
+		fail_call(c, code, reason, "rejected_media");
+		return NULL;
+	}
+	*offerp = offer;
+	return c;
+}
+
+/* A call from a provider to one of its DIDs: no digest (the provider is known by its address
+ * or connection), rung on the extension(s) [inbound] maps the DID to. */
+static void invite_from_trunk(struct calls *cs, struct sip_strans *st, const struct sip_msg *req,
+			      const struct tp_peer *from, struct trunk *t)
+{
+	const struct settings *cfg = cs->d.cfg;
+	const char *names[SETTINGS_INBOUND_MAX_EXTS];
+	const struct conf_extension *exts[SETTINGS_INBOUND_MAX_EXTS];
+	char did[64], caller[32];
+	size_t n = 0, m = 0;
+	struct sdp *offer = NULL;
+
+	if (route_inbound_did(trunk_conf(t), req, did, sizeof(did))) {
+		pbx_reply(st, 404, "Not a number of this trunk", PBX_SERVER_HDR);
+		return;
+	}
+	t = trunk_identify_did(cs->trunks, from, did);
+	if (!t || route_inbound(cfg, did, names, SETTINGS_INBOUND_MAX_EXTS, &n) || !n) {
+		pbx_reply(st, 404, "No route for this number", PBX_SERVER_HDR);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((exts[m] = settings_extension(cfg, names[i])))
+			m++;
+	if (!m) {
+		pbx_reply(st, 404, "No route for this number", PBX_SERVER_HDR);
+		return;
+	}
+	pl_strcpy(req->from.uri.user.l < sizeof(caller) ? req->from.uri.user : PL("anonymous"),
+		  caller, sizeof(caller));
+	struct call *c = call_from_invite(cs, st, req, from, trunk_encryption(t), caller, did,
+					  &offer);
+	if (!c)
+		return;
+	snprintf(c->trunk, sizeof(c->trunk), "%s", trunk_name(t));
+	log_info("call %s: %s -> %s from trunk %s (%s)", c->id, caller, did, c->trunk,
+		 exts[0]->number);
+	route_to_extensions(c, exts, m, offer, req->ruri.sips || from->kind == TP_TLS);
+	free(offer);
+}
+
 void calls_invite(struct calls *cs, struct sip_strans *st, const struct sip_msg *req,
 		  const struct tp_peer *from)
 {
 	const struct settings *cfg = cs->d.cfg;
-	char contact[128], callee[32];
+	char callee[32], number[ROUTE_NUMBER_MAX];
+	struct trunk *out = NULL;
 	struct sdp *offer = NULL;
 
 	if (req->max_forwards == 0) {
@@ -490,6 +682,11 @@ void calls_invite(struct calls *cs, struct sip_strans *st, const struct sip_msg 
 	}
 	if (!cs->d.media) {
 		pbx_reply(st, 503, "Media relay unavailable", PBX_SERVER_HDR);
+		return;
+	}
+	struct trunk *from_trunk = cs->trunks ? trunk_identify(cs->trunks, from) : NULL;
+	if (from_trunk) {
+		invite_from_trunk(cs, st, req, from, from_trunk);
 		return;
 	}
 	const struct conf_extension *ext = registrar_authenticate(cs->d.registrar, st, req, from,
@@ -507,54 +704,45 @@ void calls_invite(struct calls *cs, struct sip_strans *st, const struct sip_msg 
 	pl_strcpy(req->ruri.user, callee, sizeof(callee));
 	const struct conf_extension *target = settings_extension(cfg, callee);
 	bool echo = is_echo(cfg, callee);
-	if (!target && !echo) {
-		pbx_reply(st, 404, "No such extension", PBX_SERVER_HDR);
+	const struct conf_trunk *ct = NULL;
+	if (!target && !echo && cs->trunks &&
+	    route_outbound(cfg, callee, &ct, number, sizeof(number)) == 0)
+		out = trunk_find(cs->trunks, ct->name);
+	if (!target && !echo && !out) {
+		pbx_reply(st, 404, "No such extension or route", PBX_SERVER_HDR);
 		return;
 	}
-	if (!req->body.l || !pl_caseeq_str(req->content_type, "application/sdp") ||
-	    !(offer = sdp_from(req->body.p, req->body.l))) {
-		pbx_reply(st, 488, "An SDP offer is required", PBX_SERVER_HDR);
+	/* RFC 5630: sips: means TLS on every hop; require_secure_path means SRTP too. */
+	bool secure_path = ext->require_secure_path || req->ruri.sips;
+	if (out && secure_path && trunk_kind(out) != TP_TLS) {
+		pbx_reply(st, 488, "Secure path required but the trunk is not encrypted",
+			  PBX_SERVER_HDR);
 		return;
 	}
-	struct call *c = call_new(cs);
-	if (!c) {
-		free(offer);
-		pbx_reply(st, 500, "Out of memory", NULL);
+	struct call *c = call_from_invite(cs, st, req, from, ext->encryption, ext->number,
+					  callee, &offer);
+	if (!c)
 		return;
-	}
 	c->echo = echo;
-	c->a_st = st;
-	c->a_kind = from->kind;
-	c->a_tls = from->kind == TP_TLS;
-	c->a_conn = from->conn ? tp_conn_ref(from->conn) : NULL;
-	c->a_policy = ext->encryption;
-	c->b_policy = target ? target->encryption : ENC_OFF;
-	snprintf(c->caller, sizeof(c->caller), "%s", ext->number);
-	snprintf(c->callee, sizeof(c->callee), "%s", callee);
-	local_contact(from, contact, sizeof(contact));
-	c->a_offer = malloc(req->body.l);
-	if (!c->a_offer || sip_dialog_uas_alloc(&c->a_dlg, req, from, contact, NULL)) {
-		free(offer);
-		fail_call(c, c->a_offer ? 400 : 500, c->a_offer ? "Cannot make a dialog" : NULL,
-			  "failed");
-		return;
-	}
-	memcpy(c->a_offer, req->body.p, req->body.l);
-	c->a_offer_len = req->body.l;
-	snprintf(c->caller_display, sizeof(c->caller_display), "%s",
-		 sip_dialog_remote_display(c->a_dlg));
-	sip_strans_set_cancel_handler(st, on_cancel, c);
 	log_debug("call %s: %s -> %s over %s", c->id, c->caller, c->callee,
 		  tp_kind_name(from->kind));
-
-	uint16_t code;
-	const char *reason;
-	if (call_sdp_offer_from_a(c, cs->d.media, offer, &code, &reason))
-		fail_call(c, code, reason, "rejected_media");
-	else if (echo)
+	if (echo) {
 		answer_echo(c, offer);
-	else
-		route_to_extension(c, target, offer, req->ruri.sips || from->kind == TP_TLS);
+	} else if (out) {
+		enum conf_encryption pol = trunk_encryption(out);
+		if (ext->require_secure_path)
+			pol = ENC_MANDATORY; /* an answer without SRTP then fails the call */
+		snprintf(c->trunk, sizeof(c->trunk), "%s", trunk_name(out));
+		log_info("call %s: %s -> %s via trunk %s as %s", c->id, c->caller, callee,
+			 c->trunk, number);
+		if (start_trunk_branch(c, out, number, pol, offer))
+			fail_call(c, 503, "Cannot reach the trunk", "failed");
+		else
+			tmr_start(cs->d.timers, &c->ring_timer,
+				  (uint64_t)cfg->ring_timeout_s * 1000u, on_ring_timeout, c);
+	} else {
+		route_to_extensions(c, &target, 1, offer, req->ruri.sips || from->kind == TP_TLS);
+	}
 	free(offer);
 }
 
@@ -571,6 +759,7 @@ static void write_record(struct call *c, const char *cause)
 		.id = c->id,
 		.caller = c->caller,
 		.callee = c->callee,
+		.trunk = c->trunk[0] ? c->trunk : NULL,
 		.start_ms = c->start_ms,
 		.answer_ms = c->answer_ms,
 		.end_ms = end,
@@ -787,6 +976,7 @@ size_t calls_foreach(struct calls *cs, call_info_h *h, void *arg)
 			.id = c->id,
 			.caller = c->caller,
 			.callee = c->callee,
+			.trunk = c->trunk[0] ? c->trunk : NULL,
 			.state = state_name(c->state),
 			.echo = c->echo,
 			.start_ms = c->start_ms,
@@ -836,6 +1026,11 @@ int calls_hangup(struct calls *cs, const char *id)
 void calls_set_settings(struct calls *cs, const struct settings *cfg)
 {
 	cs->d.cfg = cfg;
+}
+
+void calls_set_trunks(struct calls *cs, struct trunks *trunks)
+{
+	cs->trunks = trunks;
 }
 
 size_t calls_count(const struct calls *cs)

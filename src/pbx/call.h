@@ -32,6 +32,9 @@ int calls_alloc(struct calls **cp, const struct calls_deps *deps);
 /* Use a reloaded configuration for new calls (borrowed); calls in progress keep what they
  * copied when they started. */
 void calls_set_settings(struct calls *cs, const struct settings *cfg);
+/* The trunks calls may leave or arrive through (borrowed). */
+struct trunks;
+void calls_set_trunks(struct calls *cs, struct trunks *trunks);
 /* Ends every call (BYE on both legs, call records written) and frees them. */
 void calls_free(struct calls *cs);
 /* A new INVITE (no To tag). */

@@ -33,6 +33,11 @@ struct branch {
 	uint16_t status;    /* its final status, 0 while pending */
 	enum sdp_srtp mode; /* what we offered it */
 	struct sdp_keys keys[CALL_MAX_MEDIA]; /* offered to it (SECRET, wiped at its end) */
+	struct trunk *trunk;  /* the provider this fork goes to, NULL for an extension */
+	enum conf_encryption policy; /* its extension's or trunk's media policy */
+	char *offer;	      /* our SDP offer to it, kept to resend after a challenge (SECRET) */
+	size_t offer_len;
+	bool auth_tried;      /* the provider's 401/407 has been answered once */
 };
 
 /* Per m= line: the relay bridge and the A-side keys agreed from A's offer. */
@@ -52,6 +57,7 @@ struct call {
 	bool echo;
 	char caller[32], callee[32];
 	char caller_display[80];
+	char trunk[32]; /* the trunk the call came in or leaves through, "" if none */
 
 	/* leg A: the caller */
 	struct sip_strans *a_st; /* until its final response */

@@ -110,7 +110,7 @@ int call_sdp_offer_to_b(struct call *c, struct branch *b, const struct sdp *offe
 	int err = 0;
 	if (!d)
 		return ENOMEM;
-	b->mode = offer_mode(c->b_policy, b->tls);
+	b->mode = offer_mode(b->policy, b->tls);
 	sdp_origin_bump(&c->b_origin);
 	d->origin = c->b_origin;
 	d->addr = addr;

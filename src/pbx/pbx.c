@@ -339,7 +339,10 @@ int pbx_attach(struct pbx *p, struct sip_stack *stack)
 		.stack = stack,
 		.tp = p->tp,
 	};
-	return trunks_alloc(&p->trunks, &td);
+	err = trunks_alloc(&p->trunks, &td);
+	if (!err)
+		calls_set_trunks(p->calls, p->trunks);
+	return err;
 }
 
 void pbx_stray_response(const struct sip_msg *resp, const struct tp_peer *from, void *arg)
