@@ -390,12 +390,16 @@ static void identify_provider(void)
 				   "dids = 4420000009\n"
 				   "[trunk other]\nhost = [2001:db8::1]\ntransport = tcp\n"));
 	struct tp_peer from = {.kind = TP_UDP};
-	sa_parse(&from.remote, "192.0.2.10:5099", 0);
 	struct trunk *p = trunk_find(fx.m, "p"), *second = trunk_find(fx.m, "second");
-	CHECK(trunk_identify(fx.m, &from) == p); /* the address, any port; first in file order */
-	CHECK(trunk_identify_did(fx.m, &from, "4420000009") == second);
+	/* over UDP the provider's address and port: another port on its host is a stranger */
+	sa_parse(&from.remote, "192.0.2.10:5099", 0);
+	CHECK(trunk_identify(fx.m, &from) == NULL);
+	sa_parse(&from.remote, "192.0.2.10:5060", 0);
+	CHECK(trunk_identify(fx.m, &from) == p);
 	CHECK(trunk_identify_did(fx.m, &from, "+4420000000") == p);
 	CHECK(trunk_identify_did(fx.m, &from, "123") == p);
+	sa_parse(&from.remote, "192.0.2.10:5080", 0);
+	CHECK(trunk_identify_did(fx.m, &from, "4420000009") == second);
 	from.kind = TP_TCP; /* same address, another transport */
 	CHECK(trunk_identify(fx.m, &from) == NULL);
 	from.kind = TP_UDP;

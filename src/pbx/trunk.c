@@ -286,11 +286,17 @@ struct trunk *trunk_find(struct trunks *m, const char *name)
 	return NULL;
 }
 
+/* Over UDP the provider's address and port must both match (anyone sharing its address, on a
+ * host or behind a NAT, is not the provider); over TCP/TLS the source port is ephemeral, so
+ * the connection we opened, or one from the provider's address, identifies it. */
 static bool from_trunk(const struct trunk *t, const struct tp_peer *from)
 {
 	if (from->conn && t->conn == from->conn)
 		return true;
-	return from->kind == t->peer.kind && sa_eq_addr(&from->remote, &t->addr);
+	if (from->kind != t->peer.kind)
+		return false;
+	return from->kind == TP_UDP ? sa_eq(&from->remote, &t->addr)
+				    : sa_eq_addr(&from->remote, &t->addr);
 }
 
 struct trunk *trunk_identify_did(struct trunks *m, const struct tp_peer *from, const char *did)
