@@ -287,16 +287,14 @@ struct trunk *trunk_find(struct trunks *m, const char *name)
 }
 
 /* Over UDP the provider's address and port must both match (anyone sharing its address, on a
- * host or behind a NAT, is not the provider); over TCP/TLS the source port is ephemeral, so
- * the connection we opened, or one from the provider's address, identifies it. */
+ * host or behind a NAT, is not the provider). Over TCP/TLS only the connection Sotto opened to
+ * the provider (and verified, over TLS) counts: anyone can connect from the provider's host,
+ * and providers send their calls down the connection the registration keeps up. */
 static bool from_trunk(const struct trunk *t, const struct tp_peer *from)
 {
-	if (from->conn && t->conn == from->conn)
-		return true;
-	if (from->kind != t->peer.kind)
-		return false;
-	return from->kind == TP_UDP ? sa_eq(&from->remote, &t->addr)
-				    : sa_eq_addr(&from->remote, &t->addr);
+	if (from->conn)
+		return t->conn == from->conn;
+	return from->kind == TP_UDP && t->peer.kind == TP_UDP && sa_eq(&from->remote, &t->addr);
 }
 
 struct trunk *trunk_identify_did(struct trunks *m, const struct tp_peer *from, const char *did)
