@@ -182,11 +182,48 @@ static void on_no_ack(struct sip_dialog *d, void *arg)
 	call_end(c, "no_ack", false, true);
 }
 
+/* Answer A's INVITE with our SDP (a 200 with the dialog's headers), then resend it until the
+ * ACK (RFC 3261 13.3.1.4). 0 or an errno; the call is then answered. */
+static int answer_a(struct call *c, const struct mbuf *body)
+{
+	struct calls *cs = c->cs;
+	const struct sip_msg *req = sip_strans_request(c->a_st);
+	const char *tag = sip_dialog_local_tag(c->a_dlg);
+	struct pl sdp = pl_from(body->buf, body->len);
+	struct mbuf ok, hdrs;
+	int err;
+
+	mbuf_init(&ok);
+	mbuf_init(&hdrs);
+	sip_dialog_reply_hdrs(c->a_dlg, &hdrs, req);
+	mbuf_write_str(&hdrs, PBX_SERVER_HDR);
+	err = hdrs.err;
+	/* the same bytes as sip_strans_reply sends, kept for the retransmissions */
+	if (!err)
+		err = sip_build_response(&ok, req, &sip_strans_peer(c->a_st)->remote, 200, NULL,
+					 tag, hdrs.buf, sdp, "application/sdp");
+	if (!err)
+		err = sip_strans_reply(c->a_st, 200, NULL, tag, hdrs.buf, sdp, "application/sdp");
+	if (!err) {
+		sip_dialog_2xx_start(c->a_dlg, cs->d.stack, cs->d.timers, NULL, NULL, ok.buf, ok.len,
+				     on_no_ack, c);
+		c->a_st = NULL;
+		c->status = 200;
+		c->state = CALL_ANSWERED;
+		c->answer_ms = clock_unix_ms();
+	}
+	if (ok.buf)
+		OPENSSL_cleanse(ok.buf, ok.cap); /* it carries our key toward A */
+	mbuf_free(&ok);
+	mbuf_free(&hdrs);
+	return err;
+}
+
 /* The winning fork's 2xx: ACK it, cancel the others, apply its answer and answer A. */
 static void answered(struct call *c, struct branch *b, const struct sip_msg *resp)
 {
 	struct calls *cs = c->cs;
-	struct mbuf mb, body, hdrs;
+	struct mbuf mb, body;
 	uint16_t code = 0;
 	const char *reason = NULL;
 	struct sdp *offer = NULL, *answer = NULL;
@@ -196,7 +233,6 @@ static void answered(struct call *c, struct branch *b, const struct sip_msg *res
 	tmr_cancel(&c->ring_timer);
 	mbuf_init(&mb);
 	mbuf_init(&body);
-	mbuf_init(&hdrs);
 	if (sip_dialog_ack(b->dlg, &mb, resp->cseq, NULL, NULL, PL_NULL) == 0)
 		sip_stack_send(cs->d.stack, sip_dialog_peer(b->dlg), mb.buf, mb.len);
 	for (size_t i = 0; i < c->nbr; i++)
@@ -210,25 +246,10 @@ static void answered(struct call *c, struct branch *b, const struct sip_msg *res
 		reason = "Callee sent no usable SDP answer";
 	} else if (call_sdp_answer(c, b, offer, answer, cs->d.cfg->media_address, &body, &code,
 				   &reason) == 0) {
-		const struct sip_msg *req = sip_strans_request(c->a_st);
-		mbuf_reset(&mb);
-		sip_dialog_reply_hdrs(c->a_dlg, &hdrs, req);
-		mbuf_write_str(&hdrs, PBX_SERVER_HDR);
-		struct pl sdp = pl_from(body.buf, body.len);
-		const char *tag = sip_dialog_local_tag(c->a_dlg);
-		if (hdrs.err ||
-		    sip_build_response(&mb, req, &sip_strans_peer(c->a_st)->remote, 200, NULL, tag,
-				       hdrs.buf, sdp, "application/sdp") ||
-		    sip_strans_reply(c->a_st, 200, NULL, tag, hdrs.buf, sdp, "application/sdp")) {
+		if (answer_a(c, &body)) {
 			code = 500;
 			reason = "Cannot answer";
 		} else {
-			sip_dialog_2xx_start(c->a_dlg, cs->d.stack, cs->d.timers, NULL, NULL, mb.buf,
-					     mb.len, on_no_ack, c);
-			c->a_st = NULL;
-			c->status = 200;
-			c->state = CALL_ANSWERED;
-			c->answer_ms = clock_unix_ms();
 			char sa_[96], sb_[96];
 			call_leg_security(c, SIDE_A, sa_, sizeof(sa_));
 			call_leg_security(c, SIDE_B, sb_, sizeof(sb_));
@@ -241,7 +262,6 @@ static void answered(struct call *c, struct branch *b, const struct sip_msg *res
 	if (body.buf)
 		OPENSSL_cleanse(body.buf, body.cap);
 	mbuf_free(&body);
-	mbuf_free(&hdrs);
 	mbuf_free(&mb);
 	free(offer);
 	free(answer);
@@ -493,8 +513,7 @@ static bool is_echo(const struct settings *cfg, const char *callee)
 /* The echo test: answer at once with a bridge that sends A's own media back to A. */
 static void answer_echo(struct call *c, const struct sdp *offer)
 {
-	struct calls *cs = c->cs;
-	struct mbuf body, mb, hdrs;
+	struct mbuf body;
 	uint16_t code = 0;
 	const char *reason = NULL;
 
@@ -502,38 +521,18 @@ static void answer_echo(struct call *c, const struct sdp *offer)
 		if (c->media[i].bridge)
 			media_bridge_set_echo(c->media[i].bridge, true);
 	mbuf_init(&body);
-	mbuf_init(&mb);
-	mbuf_init(&hdrs);
-	if (call_sdp_answer(c, NULL, offer, NULL, cs->d.cfg->media_address, &body, &code,
+	if (call_sdp_answer(c, NULL, offer, NULL, c->cs->d.cfg->media_address, &body, &code,
 			    &reason) == 0) {
-		const struct sip_msg *req = sip_strans_request(c->a_st);
-		const char *tag = sip_dialog_local_tag(c->a_dlg);
-		struct pl sdp = pl_from(body.buf, body.len);
-		sip_dialog_reply_hdrs(c->a_dlg, &hdrs, req);
-		mbuf_write_str(&hdrs, PBX_SERVER_HDR);
-		if (hdrs.err ||
-		    sip_build_response(&mb, req, &sip_strans_peer(c->a_st)->remote, 200, NULL, tag,
-				       hdrs.buf, sdp, "application/sdp") ||
-		    sip_strans_reply(c->a_st, 200, NULL, tag, hdrs.buf, sdp, "application/sdp")) {
+		if (answer_a(c, &body)) {
 			code = 500;
 			reason = "Cannot answer";
 		} else {
-			sip_dialog_2xx_start(c->a_dlg, cs->d.stack, cs->d.timers, NULL, NULL, mb.buf,
-					     mb.len, on_no_ack, c);
-			c->a_st = NULL;
-			c->status = 200;
-			c->state = CALL_ANSWERED;
-			c->answer_ms = clock_unix_ms();
 			log_info("call %s: %s -> echo test answered", c->id, c->caller);
 		}
 	}
 	if (body.buf)
 		OPENSSL_cleanse(body.buf, body.cap);
-	if (mb.buf)
-		OPENSSL_cleanse(mb.buf, mb.cap);
 	mbuf_free(&body);
-	mbuf_free(&mb);
-	mbuf_free(&hdrs);
 	if (code)
 		fail_call(c, code, reason, "failed");
 }
