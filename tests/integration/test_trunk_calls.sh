@@ -60,7 +60,13 @@ provider() {
 	sleep 0.3
 }
 
-provider out provider_uas_auth
+PROV_MEDIA=$(free_port)
+tshark -i lo -f "udp and portrange $RTP-$((RTP + 99))" -F pcap -w "$TMP/trunk.pcap" \
+	>"$TMP/tshark.log" 2>&1 &
+TSHARK=$!
+PIDS+=("$TSHARK")
+wait_log "$TMP/tshark.log" 'Capturing on' 10 || fail "tshark did not start"
+provider out provider_uas_auth -mp "$PROV_MEDIA"
 phone_cmd a dial 0123456789 >/dev/null || fail "dial refused"
 wait_log "$TMP/a.log" 'Call established' 15 || fail "outbound call did not connect"
 grep -q 'SRTP is Enabled' "$TMP/a.log" || fail "the phone's leg is not SRTP"
@@ -74,9 +80,25 @@ grep -q '^INVITE sip:44123456789@' "$TMP/prov-out-msgs.log" || fail "route did n
 grep -E '^From:' "$TMP/prov-out-msgs.log" | head -1 | grep -q 'sip:4420000000@' ||
 	fail "caller ID not the trunk's"
 grep -q 'RTP/SAVP\|a=crypto' "$TMP/prov-out-msgs.log" && fail "keys or SAVP offered to a plain UDP provider"
+sleep 2
 phone_cmd a hangup >/dev/null || true
 wait "$PROV_PID" || fail "provider scenario failed: $(tail -5 "$TMP/prov-out.log")"
 pass "outbound via trunk: 401 answered, strip/prepend, caller ID, SRTP to the phone, RTP to the provider, shown NOT SECURE"
+sleep 0.5
+kill -INT "$TSHARK" 2>/dev/null || true
+wait "$TSHARK" 2>/dev/null || true
+# What went to the provider is plain RTP carrying the phone's tone; what went to the phone is not.
+tshark -r "$TMP/trunk.pcap" -Y "udp.dstport == $PROV_MEDIA" -w "$TMP/to-provider.pcap" 2>/dev/null
+tshark -r "$TMP/trunk.pcap" -Y "udp.dstport != $PROV_MEDIA && udp.srcport != $PROV_MEDIA" \
+	-w "$TMP/phone-side.pcap" 2>/dev/null
+n_prov=$(tshark -r "$TMP/to-provider.pcap" 2>/dev/null | wc -l)
+n_phone=$(tshark -r "$TMP/phone-side.pcap" 2>/dev/null | wc -l)
+clear=$(python3 "$SOTTO_SRC/tests/integration/audio.py" search "$TMP/to-provider.pcap" "$TMP/tone.wav")
+hidden=$(python3 "$SOTTO_SRC/tests/integration/audio.py" search "$TMP/phone-side.pcap" "$TMP/tone.wav")
+[ "$n_prov" -gt 50 ] && [ "$n_phone" -gt 50 ] || fail "too few media packets ($n_prov, $n_phone)"
+[ "$clear" -gt 0 ] || fail "the trunk side does not carry the tone in clear (capture blind?)"
+[ "$hidden" -eq 0 ] || fail "the tone is readable on the phone's side ($hidden runs)"
+pass "capture: the phone's side is SRTP (no tone), the trunk side plain RTP (tone readable)"
 
 phone_cmd s dial 0123456789 >/dev/null || true
 wait_log "$TMP/s.log" '488 Secure path required' 10 || fail "require_secure_path not enforced"
