@@ -40,6 +40,36 @@ static void local_contact(const struct tp_peer *p, char *buf, size_t size)
 	snprintf(buf, size, "sip:sotto@%s;transport=%s", hp, kind_param(p->kind));
 }
 
+/* The call's record: written when it starts and when it is answered (cause "in_progress", no
+ * end), then replaced when it ends, so a crash never loses a call that was placed. */
+static void write_record(struct call *c, const char *cause, bool ended)
+{
+	struct store *st = c->cs->d.store;
+	char sec_a[96], sec_b[96];
+	int64_t end = ended ? clock_unix_ms() : 0;
+	if (!st)
+		return;
+	call_leg_security(c, SIDE_A, sec_a, sizeof(sec_a));
+	call_leg_security(c, SIDE_B, sec_b, sizeof(sec_b));
+	struct store_cdr rec = {
+		.id = c->id,
+		.caller = c->caller,
+		.callee = c->callee,
+		.trunk = c->trunk[0] ? c->trunk : NULL,
+		.start_ms = c->start_ms,
+		.answer_ms = c->answer_ms,
+		.end_ms = end,
+		.duration_ms = c->answer_ms && ended ? end - c->answer_ms : 0,
+		.status = c->status,
+		.cause = cause,
+		.sec_a = sec_a,
+		.sec_b = sec_b,
+		.secure = c->answer_ms && call_path_secure(c),
+	};
+	if (store_cdr_add(st, &rec))
+		log_err("call %s: could not queue its record", c->id);
+}
+
 static struct call *call_new(struct calls *cs)
 {
 	struct call *c = calloc(1, sizeof(*c));
@@ -211,6 +241,7 @@ static int answer_a(struct call *c, const struct mbuf *body)
 		c->status = 200;
 		c->state = CALL_ANSWERED;
 		c->answer_ms = clock_unix_ms();
+		write_record(c, "in_progress", false);
 	}
 	if (ok.buf)
 		OPENSSL_cleanse(ok.buf, ok.cap); /* it carries our key toward A */
@@ -602,6 +633,7 @@ static struct call *call_from_invite(struct calls *cs, struct sip_strans *st,
 	c->a_policy = a_policy;
 	snprintf(c->caller, sizeof(c->caller), "%s", caller);
 	snprintf(c->callee, sizeof(c->callee), "%s", callee);
+	write_record(c, "in_progress", false);
 	local_contact(from, contact, sizeof(contact));
 	c->a_offer = malloc(req->body.l);
 	if (!c->a_offer || sip_dialog_uas_alloc(&c->a_dlg, req, from, contact, NULL)) {
@@ -745,34 +777,6 @@ void calls_invite(struct calls *cs, struct sip_strans *st, const struct sip_msg 
 	free(offer);
 }
 
-static void write_record(struct call *c, const char *cause)
-{
-	struct store *st = c->cs->d.store;
-	char sec_a[96], sec_b[96];
-	int64_t end = clock_unix_ms();
-	if (!st)
-		return;
-	call_leg_security(c, SIDE_A, sec_a, sizeof(sec_a));
-	call_leg_security(c, SIDE_B, sec_b, sizeof(sec_b));
-	struct store_cdr rec = {
-		.id = c->id,
-		.caller = c->caller,
-		.callee = c->callee,
-		.trunk = c->trunk[0] ? c->trunk : NULL,
-		.start_ms = c->start_ms,
-		.answer_ms = c->answer_ms,
-		.end_ms = end,
-		.duration_ms = c->answer_ms ? end - c->answer_ms : 0,
-		.status = c->status,
-		.cause = cause,
-		.sec_a = sec_a,
-		.sec_b = sec_b,
-		.secure = c->answer_ms && call_path_secure(c),
-	};
-	if (store_cdr_add(st, &rec))
-		log_err("call %s: could not queue its record", c->id);
-}
-
 /* End a call: BYE where asked, the record written, everything released. */
 static void call_end(struct call *c, const char *cause, bool bye_a, bool bye_b)
 {
@@ -788,7 +792,7 @@ static void call_end(struct call *c, const char *cause, bool bye_a, bool bye_b)
 	if (bye_b && c->winner >= 0 && c->br[c->winner].dlg)
 		send_in_dialog(cs, c->br[c->winner].dlg, "BYE");
 	log_info("call %s: %s -> %s ended (%s)", c->id, c->caller, c->callee, cause);
-	write_record(c, cause);
+	write_record(c, cause, true);
 	call_free(c);
 }
 

@@ -113,3 +113,20 @@ causes=$(sqlite3 "$TMP/var/sotto.db" "SELECT cause FROM cdr ORDER BY start_ms" |
 [ "$causes" = "caller_hangup callee_hangup busy no_answer cancelled media_timeout offline " ] ||
 	fail "call records: '$causes'"
 pass "call records: $causes"
+
+# A crash in the middle of a call loses no record: it was written when the call was answered.
+start_sotto "$TMP/sotto.conf" "$TMP/sotto2.log"
+callee crash call_uas
+(cd "$TMP" && timeout -k 2 20 sipp -nostdin -sf "$SCEN/call_uac_bye.xml" -inf "$TMP/caller.csv" \
+	-au 2001 -ap pw-2001-secret -s 2002 -m 1 -t u1 -i 127.0.0.1 -p "$(free_port)" \
+	127.0.0.1:"$SIP_PORT" >"$TMP/uac-crash.log" 2>&1) &
+CRASH_UAC=$!
+PIDS+=("$CRASH_UAC")
+wait_log "$TMP/sotto2.log" 'answered' 10 || fail "call before the crash not answered"
+sleep 0.5
+kill -KILL "$SOTTO_PID"
+wait "$SOTTO_PID" 2>/dev/null || true
+kill "$CRASH_UAC" "$UAS" 2>/dev/null || true
+rec=$(sqlite3 "$TMP/var/sotto.db" "SELECT cause, answer_ms > 0 FROM cdr ORDER BY start_ms DESC LIMIT 1")
+[ "$rec" = "in_progress|1" ] || fail "the call up at the crash has no record: '$rec'"
+pass "a crash mid-call keeps the call's record (answered, in progress)"
