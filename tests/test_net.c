@@ -298,7 +298,7 @@ static void sa_parse_and_format(void)
 
 	REQUIRE(sa_set(&a, PL("[2001:db8::1]"), 9) == 0);
 	CHECK(strcmp(sa_str(&a, buf, sizeof(buf)), "[2001:db8::1]:9") == 0);
-	REQUIRE(sa_set(&a, PL("10.0.0.1"), 0) == 0);
+	REQUIRE(sa_set(&a, PL("198.51.100.1"), 0) == 0);
 	CHECK(!sa_is_any(&a));
 	REQUIRE(sa_parse(&a, "0.0.0.0:0", 0) == 0);
 	CHECK(sa_is_any(&a));

@@ -462,7 +462,7 @@ static void baresip_offer(void)
 	CHECK(m->dir == SDP_SENDRECV);
 	CHECK_EQ_INT(m->ptime, 20);
 	CHECK(!m->fingerprint);
-	CHECK_PL(m->conn.addr, "192.168.1.50");
+	CHECK_PL(m->conn.addr, "198.51.100.5");
 	CHECK(!m->conn.ipv6);
 	REQUIRE(m->ncrypto == 5);
 	for (size_t i = 0; i < 5; i++) {
@@ -951,7 +951,7 @@ static void rtcp_peer(void)
 	REQUIRE(sdp_parse(&sdp2, v.data, v.len) == 0);
 	sdp_media_peer(&sdp2.media[0], false, &p);
 	CHECK_EQ_INT(p.rtcp_port, 11731); /* RTP + 1 */
-	CHECK_PL(p.rtcp_addr, "192.168.1.50");
+	CHECK_PL(p.rtcp_addr, "198.51.100.5");
 	CHECK(sdp_rtcp_mux_agreed(&sdp2.media[0], &sdp2.media[0]));
 	CHECK(!sdp_rtcp_mux_agreed(&sdp2.media[0], &sdp1.media[0]));
 	CHECK(!sdp_rtcp_mux_agreed(&sdp1.media[0], &sdp2.media[0]));

@@ -879,15 +879,15 @@ static void peer_rules(void)
 	char buf[2048];
 	struct sa want;
 	const char *fmt = "INVITE sip:1002@198.51.100.1 SIP/2.0\r\n"
-	                  "Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKn;rport\r\n"
+	                  "Via: SIP/2.0/UDP 192.0.2.5:5060;branch=z9hG4bKn;rport\r\n"
 	                  "From: <sip:1001@example.com>;tag=n1\r\nTo: <sip:1002@example.com>\r\n"
 	                  "Call-ID: nat1\r\nCSeq: 1 INVITE\r\nContact: <%s>\r\n"
 	                  "Content-Length: 0\r\n\r\n";
 
-	snprintf(buf, sizeof(buf), fmt, "sip:1001@10.0.0.5:5070");
+	snprintf(buf, sizeof(buf), fmt, "sip:1001@192.0.2.5:5070");
 	parse_str(req, buf);
 	REQUIRE(sip_dialog_uas_alloc(&d, req, &from, "sip:sotto@198.51.100.1", NULL) == 0);
-	sa_parse(&want, "10.0.0.5:5070", 5060);
+	sa_parse(&want, "192.0.2.5:5070", 5060);
 	CHECK(sa_eq(&sip_dialog_peer(d)->remote, &want));
 	/* a phone behind NAT: the binding's peer */
 	REQUIRE(sip_dialog_set_peer(d, &nat) == 0);
@@ -904,10 +904,10 @@ static void peer_rules(void)
 	sip_dialog_free(d);
 
 	/* transport=tcp in the Contact: TCP to the default port */
-	snprintf(buf, sizeof(buf), fmt, "sip:1001@10.0.0.5;transport=tcp");
+	snprintf(buf, sizeof(buf), fmt, "sip:1001@192.0.2.5;transport=tcp");
 	parse_str(req, buf);
 	REQUIRE(sip_dialog_uas_alloc(&d, req, &from, "sip:sotto@198.51.100.1:5060", NULL) == 0);
-	sa_parse(&want, "10.0.0.5:5060", 5060);
+	sa_parse(&want, "192.0.2.5:5060", 5060);
 	CHECK(sip_dialog_peer(d)->kind == TP_TCP);
 	CHECK(sa_eq(&sip_dialog_peer(d)->remote, &want));
 	CHECK(!sip_dialog_peer(d)->local.len); /* the UDP socket's address is no use for TCP */

@@ -174,11 +174,11 @@ static void via_params(void)
 {
 	struct sip_via v;
 
-	REQUIRE(sip_via_parse(&v, PL("SIP/2.0/UDP 10.1.1.1:4540;received=192.0.2.1;rport=9988;"
+	REQUIRE(sip_via_parse(&v, PL("SIP/2.0/UDP 198.51.100.11:4540;received=192.0.2.1;rport=9988;"
 	                             "branch=z9hG4bKkjshdyff;maddr=224.2.0.1;ttl=16;x")) == 0);
 	CHECK_PL(v.protocol, "SIP/2.0");
 	CHECK_PL(v.transport, "UDP");
-	CHECK_PL(v.host, "10.1.1.1");
+	CHECK_PL(v.host, "198.51.100.11");
 	CHECK_EQ_INT(v.port, 4540);
 	CHECK_PL(v.received, "192.0.2.1");
 	CHECK(v.rport);

@@ -718,15 +718,15 @@ put(V, "inv2543", msg([
 
 
 # ---- our own: real phones, compact forms, IPv6, size, malformed Vias and URIs ----
-own_sdp = crlf("v=0\no=- 3712841274 3712841274 IN IP4 192.168.1.34\ns=Polycom IP Phone\nc=IN IP4 192.168.1.34\nt=0 0\nm=audio 2226 RTP/AVP 9 0 8 18 101\na=rtpmap:9 G722/8000\na=rtpmap:0 PCMU/8000\na=rtpmap:8 PCMA/8000\na=rtpmap:18 G729/8000\na=fmtp:18 annexb=no\na=rtpmap:101 telephone-event/8000\na=fmtp:101 0-15\na=sendrecv")
+own_sdp = crlf("v=0\no=- 3712841274 3712841274 IN IP4 198.51.100.4\ns=Polycom IP Phone\nc=IN IP4 198.51.100.4\nt=0 0\nm=audio 2226 RTP/AVP 9 0 8 18 101\na=rtpmap:9 G722/8000\na=rtpmap:0 PCMU/8000\na=rtpmap:8 PCMA/8000\na=rtpmap:18 G729/8000\na=fmtp:18 annexb=no\na=rtpmap:101 telephone-event/8000\na=fmtp:101 0-15\na=sendrecv")
 put(V, "own_invite_sdp", msg([
  "INVITE sip:2001@pbx.example.com SIP/2.0",
- "Via: SIP/2.0/UDP 192.168.1.34:5060;branch=z9hG4bK4a8e1f5b3c2d;rport",
+ "Via: SIP/2.0/UDP 198.51.100.4:5060;branch=z9hG4bK4a8e1f5b3c2d;rport",
  "From: \"Alice Smith\" <sip:1001@pbx.example.com>;tag=8C1F2A7B-4D3E2F10",
  "To: <sip:2001@pbx.example.com>",
  "CSeq: 1 INVITE",
- "Call-ID: 6f1e2d3c-4b5a6978-8796a5b4@192.168.1.34",
- "Contact: <sip:1001@192.168.1.34:5060;transport=udp>",
+ "Call-ID: 6f1e2d3c-4b5a6978-8796a5b4@198.51.100.4",
+ "Contact: <sip:1001@198.51.100.4:5060;transport=udp>",
  "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, MESSAGE, SUBSCRIBE, NOTIFY, PRACK, UPDATE, REFER",
  "User-Agent: PolycomVVX-VVX_411-UA/6.3.1.8427",
  "Accept-Language: en",
@@ -739,7 +739,7 @@ put(V, "own_invite_sdp", msg([
 
 put(V, "own_register", msg([
  "REGISTER sip:pbx.example.com SIP/2.0",
- "Via: SIP/2.0/TLS 10.0.0.23:49822;branch=z9hG4bK.3XqlHDeYf;rport",
+ "Via: SIP/2.0/TLS 198.51.100.23:49822;branch=z9hG4bK.3XqlHDeYf;rport",
  "From: <sip:1001@pbx.example.com>;tag=E8NTnGq~B",
  "To: sip:1001@pbx.example.com",
  "CSeq: 21 REGISTER",
@@ -749,7 +749,7 @@ put(V, "own_register", msg([
  "Accept: application/sdp",
  "Accept: text/plain",
  "Accept: application/vnd.gsma.rcs-ft-http+xml",
- 'Contact: <sip:1001@10.0.0.23:49822;transport=tls>;+sip.instance="<urn:uuid:d9f1d1d5-4d64-4a7f-b8a6-6bd2b8f1e1c2>";reg-id=1;expires=600;q=0.8',
+ 'Contact: <sip:1001@198.51.100.23:49822;transport=tls>;+sip.instance="<urn:uuid:d9f1d1d5-4d64-4a7f-b8a6-6bd2b8f1e1c2>";reg-id=1;expires=600;q=0.8',
  "Expires: 600",
  'Authorization: Digest realm="pbx.example.com", nonce="a7b3c9d1e5f7", algorithm=SHA-256,',
  ' username="1001",  uri="sip:pbx.example.com", response="0f4c2f8e9b1d", qop=auth,',
@@ -761,11 +761,11 @@ put(V, "own_register", msg([
 ok_sdp = crlf("v=0\no=sotto 1 1 IN IP4 203.0.113.5\ns=-\nc=IN IP4 203.0.113.5\nt=0 0\nm=audio 40000 RTP/AVP 0 101\na=rtpmap:0 PCMU/8000\na=rtpmap:101 telephone-event/8000\na=sendrecv")
 put(V, "own_200ok", msg([
  "SIP/2.0 200 OK",
- "Via: SIP/2.0/UDP 192.168.1.34:5060;branch=z9hG4bK4a8e1f5b3c2d;rport=5060;received=198.51.100.7",
+ "Via: SIP/2.0/UDP 198.51.100.4:5060;branch=z9hG4bK4a8e1f5b3c2d;rport=5060;received=198.51.100.7",
  "Record-Route: <sip:203.0.113.5;lr;ftag=8C1F2A7B-4D3E2F10>",
  "From: \"Alice Smith\" <sip:1001@pbx.example.com>;tag=8C1F2A7B-4D3E2F10",
  "To: <sip:2001@pbx.example.com>;tag=as5f8e2c91",
- "Call-ID: 6f1e2d3c-4b5a6978-8796a5b4@192.168.1.34",
+ "Call-ID: 6f1e2d3c-4b5a6978-8796a5b4@198.51.100.4",
  "CSeq: 1 INVITE",
  "Server: Sotto",
  "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, SUBSCRIBE, NOTIFY, INFO, PUBLISH, MESSAGE",
