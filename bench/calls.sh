@@ -15,19 +15,9 @@ RATE=${BENCH_CPS:-300}
 TMP=$(mktemp -d /tmp/sotto-bench-calls.XXXXXX)
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.2; [ -n "${KEEP:-}" ] || rm -rf "$TMP"' EXIT
-command -v kamailio >/dev/null ||
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kamailio kamailio-tls-modules >/dev/null
+. bench/lib.sh
+kamailio_install
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-cpu_us() {
-	local t=0 p
-	for p in "$@"; do
-		[ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
-	done
-	echo $((t * 1000000 / $(getconf CLK_TCK)))
-}
 # The interactive scenarios, without the one-second talk time and the check for Sotto's Server
 # header (Kamailio runs them too).
 sed -e 's/<pause milliseconds="1000"\/>//' -e 's/check_it="true"/check_it="false"/' \
@@ -56,7 +46,7 @@ run() {
 	end=$(date +%s.%N)
 	after=$(cpu_us "$@")
 	wait "$uas_pid" 2>/dev/null || true
-	ok=$(grep -E 'Successful call' "$TMP/uac-$name.log" | tail -1 | awk -F'|' '{print $3}' | tr -d ' ')
+	ok=$(sipp_successful "$TMP/uac-$name.log")
 	python3 - "$name" "$before" "$after" "$start" "$end" "${ok:-0}" <<'PY'
 import sys
 name = sys.argv[1]
@@ -158,10 +148,9 @@ request_route {
 	sl_send_reply("501", "Not Implemented");
 }
 EOF
-kamailio -f "$TMP/kamailio.cfg" -DD -E -x tlsf -m 256 -M 32 >"$TMP/kamailio.log" 2>&1 &
-PIDS+=($!)
-sleep 1.5
-KPIDS=$(pgrep -f "kamailio -f $TMP/kamailio.cfg" | tr '\n' ' ')
+KPIDS=$(kamailio_start "$TMP/kamailio.cfg" "$TMP/kamailio.log")
+# shellcheck disable=SC2206
+PIDS+=($KPIDS)
 if [ -z "$KPIDS" ]; then
 	echo "kamailio did not start: $(tail -3 "$TMP/kamailio.log")"
 	exit 0

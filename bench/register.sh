@@ -14,21 +14,9 @@ PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.2; [ -n "${KEEP:-}" ] || rm -rf "$TMP"' EXIT
 SCEN=$(pwd)/bench/scenarios/register_auth.xml
 
-if ! command -v kamailio >/dev/null; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kamailio kamailio-tls-modules >/dev/null
-fi
+. bench/lib.sh
+kamailio_install
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-# cpu_us PID...: user+system CPU of these processes (all threads) in microseconds.
-cpu_us() {
-	local t=0 p
-	for p in "$@"; do
-		[ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
-	done
-	echo $((t * 1000000 / $(getconf CLK_TCK)))
-}
 
 UDP=$(free_port)
 TLS=$(free_port)
@@ -62,7 +50,7 @@ run_load() {
 		127.0.0.1:"$port" >"$TMP/sipp-$name.log" 2>&1) || true
 	end=$(date +%s.%N)
 	after=$(cpu_us "$@")
-	ok=$(grep -E 'Successful call' "$TMP/sipp-$name.log" | tail -1 | awk -F'|' '{print $3}' | tr -d ' ')
+	ok=$(sipp_successful "$TMP/sipp-$name.log")
 	python3 - "$name" "$before" "$after" "$start" "$end" "${ok:-0}" <<'PY'
 import sys
 name = sys.argv[1]
@@ -131,10 +119,9 @@ request_route {
 	sl_send_reply("501", "Not Implemented");
 }
 EOF
-kamailio -f "$TMP/kamailio.cfg" -DD -E -x tlsf -m 256 -M 32 >"$TMP/kamailio.log" 2>&1 &
-PIDS+=($!)
-sleep 1.5
-KPIDS=$(pgrep -f "kamailio -f $TMP/kamailio.cfg" | tr '\n' ' ')
+KPIDS=$(kamailio_start "$TMP/kamailio.cfg" "$TMP/kamailio.log")
+# shellcheck disable=SC2206
+PIDS+=($KPIDS)
 if [ -z "$KPIDS" ]; then
 	echo "kamailio did not start:"
 	tail -5 "$TMP/kamailio.log"

@@ -3,6 +3,7 @@
 # with the server's CPU per request (from /proc), and server CPU per new TLS connection.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 BUILD=${BUILD:-build}
 TMP=$(mktemp -d /tmp/sotto-bench.XXXXXX)
 PIDS=()
@@ -20,12 +21,6 @@ if [ -x "$BUILD/bench_store" ]; then
 	"$BUILD/bench_store"
 fi
 
-# cpu_us PID: user+system CPU time of a process in microseconds.
-cpu_us() {
-	local ticks
-	ticks=$(awk '{print $14 + $15}' "/proc/$1/stat")
-	echo $((ticks * 1000000 / $(getconf CLK_TCK)))
-}
 
 port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$TMP/sotto.conf" <<EOF
@@ -50,7 +45,7 @@ SCEN=$(pwd)/tests/integration/scenarios/options.xml
 	echo "(sipp reported failed calls)"
 end=$(date +%s.%N)
 after=$(cpu_us "$SOTTO")
-ok=$(grep -E 'Successful call' "$TMP/sipp.log" | tail -1 | awk -F'|' '{print $3}' | tr -d ' ')
+ok=$(sipp_successful "$TMP/sipp.log")
 python3 - "$before" "$after" "$start" "$end" "${ok:-0}" <<'PY'
 import sys
 before, after, start, end, n = map(float, sys.argv[1:])
