@@ -226,6 +226,7 @@ static int answer_a(struct call *c, const struct mbuf *body)
 	mbuf_init(&ok);
 	mbuf_init(&hdrs);
 	sip_dialog_reply_hdrs(c->a_dlg, &hdrs, req);
+	call_marker_pai(c, cs->d.cfg, &hdrs);
 	mbuf_write_str(&hdrs, PBX_SERVER_HDR);
 	err = hdrs.err;
 	/* the same bytes as sip_strans_reply sends, kept for the retransmissions */
@@ -481,9 +482,11 @@ static int start_branch(struct call *c, const struct collect_item *ci, const str
 	snprintf(from_uri, sizeof(from_uri), "sip:%s@%s", c->caller, cs->d.cfg->realm);
 	snprintf(to_uri, sizeof(to_uri), "sip:%s@%s", c->callee, cs->d.cfg->realm);
 	local_contact(&rc->peer, contact, sizeof(contact));
+	char display[sizeof(c->caller_display) + 40];
+	call_marker_caller_display(c, b, cs->d.cfg, display, sizeof(display));
 	struct sip_dialog_uac_spec spec = {
 		.local_uri = from_uri,
-		.local_display = c->caller_display[0] ? c->caller_display : c->caller,
+		.local_display = display,
 		.remote_uri = to_uri,
 		.target = rc->contact,
 		.local_contact = contact,

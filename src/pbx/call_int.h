@@ -113,4 +113,13 @@ void call_leg_security(const struct call *c, int side, char *buf, size_t size);
 /* Whether both legs are TLS with SRTP on every anchored stream. */
 bool call_path_secure(const struct call *c);
 
+/* call_marker.c: the secure marker in display names (see there for when it is shown). */
+/* Remove every occurrence of marker from a display name a phone sent, and leading spaces. */
+void call_marker_strip(char *dn, const char *marker);
+/* The caller's name as fork b of the callee should see it, marked when the path will be secure. */
+void call_marker_caller_display(const struct call *c, const struct branch *b,
+				const struct settings *cfg, char *buf, size_t size);
+/* A P-Asserted-Identity header with the callee's name, for the 200 toward an extension caller. */
+void call_marker_pai(const struct call *c, const struct settings *cfg, struct mbuf *hdrs);
+
 #endif
