@@ -1,5 +1,5 @@
-/* Private to src/pbx/call*.c: the call object shared by the signalling (call.c) and the
- * offer/answer and media code (call_sdp.c). */
+/* Private to src/pbx/call*.c: the call object shared by the signalling (call.c, in-dialog
+ * requests in call_reinvite.c) and the offer/answer and media code (call_sdp.c). */
 #ifndef SOTTO_PBX_CALL_INT_H
 #define SOTTO_PBX_CALL_INT_H
 
@@ -20,6 +20,14 @@ enum { SIDE_A = 0, SIDE_B = 1 };
 enum call_state { CALL_ROUTING = 0, CALL_RINGING, CALL_ANSWERED, CALL_ENDED };
 
 struct call;
+
+/* Every call in progress (call.c owns the list). */
+struct calls {
+	struct calls_deps d;
+	struct trunks *trunks;
+	struct call *list;
+	size_t n;
+};
 
 /* One fork of the B leg: an INVITE to one registered contact of the callee. */
 struct branch {
@@ -86,6 +94,9 @@ struct call {
 	const char *cause; /* hang-up cause for the record */
 	bool bye_a_after_ack;
 };
+
+/* call.c: end a call: BYE where asked, the record written, everything released. */
+void call_end(struct call *c, const char *cause, bool bye_a, bool bye_b);
 
 /* call_sdp.c: offer/answer across the two legs (see the flow in sdp/sdp.h). Each returns 0 or
  * sets *code and *reason for the failure response. */
