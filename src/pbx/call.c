@@ -87,6 +87,7 @@ static struct call *call_new(struct calls *cs)
 static void call_free(struct call *c)
 {
 	struct calls *cs = c->cs;
+	call_reinv_free(c);
 	for (struct call **pp = &cs->list; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
