@@ -1,8 +1,10 @@
 /* call: the B2BUA's signalling. An INVITE from an authenticated extension (407 challenge, RFC
  * 3261 22.3) rings every registered contact of the callee in parallel (forking, 16.7 style:
- * first 2xx wins, the others are cancelled), relays 180, maps failures to one final response,
- * and once answered relays BYE and answers re-INVITE/UPDATE locally (the relay anchors the
- * media, so hold and re-keying stay on the leg that asked). Offer/answer is in call_sdp.c. */
+ * first 2xx wins, the others are cancelled), relays 180 and maps failures to one final
+ * response. Offer/answer is in call_sdp.c. Once answered, requests inside the dialogs (BYE,
+ * re-INVITE, UPDATE) are call_reinvite.c's: a re-offer that changes codecs, streams or the
+ * direction (hold) is relayed to the other leg with Sotto's own SDP for it; one that only moves
+ * a leg's address or keys is answered on that leg (per-leg re-keying). */
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
