@@ -174,7 +174,8 @@ static void reply_a(struct call *c, uint16_t code, const char *reason)
 
 static void fail_call(struct call *c, uint16_t code, const char *reason, const char *cause)
 {
-	log_info("call %s: %s -> %s failed: %u %s", c->id, c->caller, c->callee, code, reason);
+	log_info("call %s: %s -> %s failed: %u %s", c->id, c->caller, c->callee, code,
+		 reason ? reason : sip_reason_phrase(code));
 	reply_a(c, code, reason);
 	call_end(c, cause, false, c->winner >= 0);
 }
