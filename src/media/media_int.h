@@ -224,6 +224,7 @@ struct mworker {
 	struct loop *loop;
 	int cmd_fd;
 	bool try_uring;	    /* SOTTO_MEDIA_IO is not "epoll" */
+	unsigned uring_bufs; /* SOTTO_MEDIA_URING_BUFFERS (tests): fewer receive buffers */
 	atomic_bool stop;   /* worker_stop: the io_uring loop returns */
 	struct muring *ur;  /* worker thread: the io_uring path, NULL on epoll */
 	pthread_mutex_t lock;

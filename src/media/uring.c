@@ -34,6 +34,7 @@
 
 enum {
 	UR_NBUF = 2048, /* receive buffers (a power of two): ~2 ms of 10,000 calls */
+	UR_NBUF_MIN = 8,
 	UR_SQ = 1024,
 	UR_CQ = 4 * UR_NBUF,
 	UR_BGID = 0,
@@ -70,6 +71,7 @@ struct muring {
 	struct io_uring_buf_ring *br;
 	size_t br_size;
 	uint8_t *bufs;
+	unsigned nbuf;	   /* UR_NBUF, or fewer for tests (SOTTO_MEDIA_URING_BUFFERS) */
 	unsigned nrecycle; /* buffers given back since the last advance */
 	struct msghdr rmsg; /* the multishot template: room for the name, no control */
 	struct uslot *slots;
@@ -113,7 +115,7 @@ static uint8_t *buf_at(const struct muring *ur, unsigned bid)
 static void buf_recycle(struct muring *ur, unsigned bid)
 {
 	io_uring_buf_ring_add(ur->br, buf_at(ur, bid), UR_OFF + MEDIA_RX_MAX, (unsigned short)bid,
-			      io_uring_buf_ring_mask(UR_NBUF), (int)ur->nrecycle++);
+			      io_uring_buf_ring_mask(ur->nbuf), (int)ur->nrecycle++);
 }
 
 static void buf_flush(struct muring *ur)
@@ -261,7 +263,7 @@ void uring_unwatch(struct mworker *w, struct media_bridge *b)
 		slot_free(ur, idx);
 		ms[i]->slot = UINT32_MAX;
 	}
-	for (unsigned i = 0; i < UR_NBUF; i++) {
+	for (unsigned i = 0; i < ur->nbuf; i++) {
 		struct usend *sd = &ur->snd[i];
 
 		if (sd->inflight && (sd->st == &b->stats[0] || sd->st == &b->stats[1]))
@@ -305,7 +307,7 @@ static void on_send(struct muring *ur, const struct io_uring_cqe *cqe)
 	unsigned bid = (unsigned)(cqe->user_data >> 2);
 	struct usend *sd;
 
-	if (bid >= UR_NBUF)
+	if (bid >= ur->nbuf)
 		return;
 	sd = &ur->snd[bid];
 	if (sd->st) {
@@ -349,7 +351,7 @@ static void on_recv(struct mworker *w, const struct io_uring_cqe *cqe, uint64_t 
 	if (!(cqe->flags & IORING_CQE_F_BUFFER))
 		return;
 	bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
-	if (bid >= UR_NBUF)
+	if (bid >= ur->nbuf)
 		return;
 	ur->cur_bid = (int)bid;
 	ur->cur_sent = false;
@@ -550,6 +552,11 @@ int uring_open(struct mworker *w)
 	ur->ring.ring_fd = -1;
 	ur->free_head = UINT32_MAX;
 	ur->cur_bid = -1;
+	ur->nbuf = UR_NBUF;
+	/* Tests run out of buffers on purpose with a small ring. */
+	if (w->uring_bufs >= UR_NBUF_MIN && w->uring_bufs < UR_NBUF &&
+	    !(w->uring_bufs & (w->uring_bufs - 1)))
+		ur->nbuf = w->uring_bufs;
 	w->ur = ur;
 	/* ENOSYS (old kernel), EPERM (io_uring_disabled, seccomp), EINVAL (no DEFER_TASKRUN:
 	 * before 6.1, which also brought multishot recvmsg and sends with an address). */
@@ -558,8 +565,8 @@ int uring_open(struct mworker *w)
 		ur->ring.ring_fd = -1;
 		goto out;
 	}
-	ur->bufs = aligned_alloc(64, (size_t)UR_NBUF * UR_STRIDE);
-	ur->br_size = UR_NBUF * sizeof(struct io_uring_buf);
+	ur->bufs = aligned_alloc(64, (size_t)ur->nbuf * UR_STRIDE);
+	ur->br_size = ur->nbuf * sizeof(struct io_uring_buf);
 	ur->br = mmap(NULL, ur->br_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
 		      0);
 	if (ur->br == MAP_FAILED)
@@ -571,12 +578,12 @@ int uring_open(struct mworker *w)
 	io_uring_buf_ring_init(ur->br);
 	memset(&reg, 0, sizeof(reg));
 	reg.ring_addr = (uint64_t)(uintptr_t)ur->br;
-	reg.ring_entries = UR_NBUF;
+	reg.ring_entries = ur->nbuf;
 	reg.bgid = UR_BGID;
 	err = -io_uring_register_buf_ring(&ur->ring, &reg, 0);
 	if (err)
 		goto out;
-	for (unsigned i = 0; i < UR_NBUF; i++)
+	for (unsigned i = 0; i < ur->nbuf; i++)
 		buf_recycle(ur, i);
 	buf_flush(ur);
 	ur->rmsg.msg_namelen = UR_NAMELEN;

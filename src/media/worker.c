@@ -459,6 +459,8 @@ int worker_alloc(struct mworker **wp, struct media *m, unsigned idx, uint32_t ti
 	w->cmd_fd = -1;
 	w->ep = -1;
 	w->try_uring = !(getenv("SOTTO_MEDIA_IO") && !strcmp(getenv("SOTTO_MEDIA_IO"), "epoll"));
+	if (getenv("SOTTO_MEDIA_URING_BUFFERS"))
+		w->uring_bufs = (unsigned)atoi(getenv("SOTTO_MEDIA_URING_BUFFERS"));
 	tmr_init(&w->tick);
 	tmr_init(&w->poll_tmr);
 	/* Check often enough that a timeout fires within about a quarter of itself. */
