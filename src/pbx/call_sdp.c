@@ -48,6 +48,12 @@ static int fail(uint16_t *code, const char **reason, uint16_t c, const char *r)
 	return EPROTO;
 }
 
+static int bridge_failed(const struct call *c, int err, uint16_t *code, const char **reason)
+{
+	log_warn("call %s: no media bridge: %s", c->id, strerror(err));
+	return fail(code, reason, 503, "No media ports free");
+}
+
 int call_sdp_offer_from_a(struct call *c, struct media *m, const struct sdp *offer,
 			  uint16_t *code, const char **reason)
 {
@@ -78,8 +84,8 @@ int call_sdp_offer_from_a(struct call *c, struct media *m, const struct sdp *off
 		int err = 0;
 		if (c->a_policy == ENC_MANDATORY && !cm->a_srtp)
 			err = fail(code, reason, 488, "Encryption required: SRTP over TLS");
-		else if (media_bridge_alloc(m, &cm->bridge, c))
-			err = fail(code, reason, 503, "No media ports free");
+		else if ((err = media_bridge_alloc(m, &cm->bridge, c)) != 0)
+			err = bridge_failed(c, err, code, reason);
 		if (!err) {
 			set_remote(cm->bridge, SIDE_A, om, om->rtcp_mux);
 			media_bridge_set_crypto(cm->bridge, SIDE_A, cm->a_srtp ? &rx : NULL,
@@ -334,8 +340,8 @@ int call_sdp_late_offer(struct call *c, struct branch *b, const struct sdp *offe
 			if (b->policy == ENC_MANDATORY && !cm->b_srtp)
 				return fail(code, reason, 488, "Encryption required: SRTP over TLS");
 		}
-		if (media_bridge_alloc(m, &cm->bridge, c))
-			err = fail(code, reason, 503, "No media ports free");
+		if ((err = media_bridge_alloc(m, &cm->bridge, c)) != 0)
+			err = bridge_failed(c, err, code, reason);
 		else if (b) {
 			set_remote(cm->bridge, SIDE_B, om, om->rtcp_mux);
 			media_bridge_set_crypto(cm->bridge, SIDE_B, cm->b_srtp ? &rx : NULL,
