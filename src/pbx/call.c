@@ -951,9 +951,11 @@ void calls_stray_response(struct calls *cs, const struct sip_msg *resp)
 			if (!d || !sip_dialog_match_response(d, resp))
 				continue;
 			int err = sip_dialog_uac_confirm(d, resp);
-			if (err == EEXIST) /* another fork behind this one's proxy */
+			if (err == EEXIST) { /* another fork behind this one's proxy */
 				call_fork_reject(cs->d.stack, d, resp,
 						 c->late ? cs->d.cfg->media_address : NULL);
+				return;
+			}
 			if (err)
 				continue;
 			if (call_late_stray(c, &c->br[i]))

@@ -10,7 +10,8 @@
 #    ACK then BYE too;
 #  - late offer: an INVITE without SDP connects (the callee's 200 offers, Sotto offers its own
 #    SDP to the caller, the caller's ACK answers, the callee is ACKed with Sotto's answer) and
-#    carries media both ways; an ACK without an answer hangs both legs up.
+#    carries media both ways; an ACK without an answer hangs both legs up; the echo test,
+#    called without SDP, makes its own offer.
 . "$(dirname "$0")/lib.sh"
 
 RTP=$(( ($(free_port) / 2) * 2 ))
@@ -71,13 +72,13 @@ callee() {
 	printf -v "UAS_$name" '%s' $!
 	PIDS+=($!)
 }
-# caller NAME SCENARIO DELAY_MS [AGENT_SECONDS]: 2001 calls 2002 (background, pid in UAC_NAME);
-# its SDP names agent aNAME's port.
+# caller NAME SCENARIO DELAY_MS [AGENT_SECONDS [TARGET]]: 2001 calls 2002 (or TARGET) in the
+# background, pid in UAC_NAME; its SDP names agent aNAME's port.
 caller() {
 	local name=$1 scen=$2 delay=$3
 	agent "a$name" "${4:-0}"
 	(run_sipp "uac-$name" -sf "$SCEN/$scen.xml" -inf "$TMP/caller.csv" -au 2001 \
-		-ap pw-2001-secret -s 2002 -m 1 -t u1 -i 127.0.0.1 -d "$delay" \
+		-ap pw-2001-secret -s "${5:-2002}" -m 1 -t u1 -i 127.0.0.1 -d "$delay" \
 		-key rtpport "$(eval echo "\$RTP_a$name")" -trace_msg \
 		-message_file "$TMP/uac-$name-msgs.log" 127.0.0.1:"$SIP_PORT") &
 	printf -v "UAC_$name" '%s' $!
@@ -134,9 +135,9 @@ done_ok "$UAC_e" "early-media caller" uac-e
 done_ok "$UAS_e" "early-media callee" uas-e
 b183=$(body "$TMP/uac-e-msgs.log" '^SIP/2.0 183')
 b200=$(body "$TMP/uac-e-msgs.log" '^SIP/2.0 200')
-echo "$b183" | grep -q '^o=- ' && echo "$b183" | grep -q '^c=IN IP4 127.0.0.1' ||
+grep -q '^o=- ' <<<"$b183" && grep -q '^c=IN IP4 127.0.0.1' <<<"$b183" ||
 	fail "the 183's SDP is not Sotto's: $b183"
-echo "$b183" | grep -q '^m=audio [0-9]* RTP/AVP 0 101' || fail "the 183 lost the callee's codecs"
+grep -q '^m=audio [0-9]* RTP/AVP 0 101' <<<"$b183" || fail "the 183 lost the callee's codecs"
 [ "$b183" = "$b200" ] || fail "the 200's SDP differs from the 183's: $b183 // $b200"
 pass "183 with SDP: Sotto's own SDP to the caller (port $sa), media both ways before the answer ($(received ae)/$(received e) packets), the 200 repeats it"
 
@@ -174,7 +175,7 @@ sleep 0.3
 caller p early_uac 500
 done_ok "$UAC_p" "caller (183 without SDP)" uac-p
 done_ok "$UAS_p" "callee (183 without SDP)" uas-p
-msg "$TMP/uac-p-msgs.log" '^SIP/2.0 183' | grep -qi '^Content-Length: *0$' ||
+grep -qi '^Content-Length: *0$' <<<"$(msg "$TMP/uac-p-msgs.log" '^SIP/2.0 183')" ||
 	fail "a 183 without SDP got a body: $(msg "$TMP/uac-p-msgs.log" '^SIP/2.0 183')"
 pass "183 without SDP relayed as 183 without SDP"
 
@@ -213,8 +214,8 @@ done_ok "$UAC_l" "late-offer caller" uac-l
 done_ok "$UAS_l" "late-offer callee" uas-l
 [ "$(received al)" -gt 30 ] && [ "$(received l)" -gt 30 ] ||
 	fail "late offer: media did not cross: $(cat "$TMP/rtp-al") / $(cat "$TMP/rtp-l")"
-msg "$TMP/uas-l-msgs.log" '^INVITE ' | grep -qi '^Content-Length: *0$' || fail "the callee's INVITE had a body"
-body "$TMP/uac-l-msgs.log" '^SIP/2.0 200' | grep -q '^m=audio [0-9]* RTP/AVP 0 101' ||
+grep -qi '^Content-Length: *0$' <<<"$(msg "$TMP/uas-l-msgs.log" '^INVITE ')" || fail "the callee's INVITE had a body"
+grep -q '^m=audio [0-9]* RTP/AVP 0 101' <<<"$(body "$TMP/uac-l-msgs.log" '^SIP/2.0 200')" ||
 	fail "Sotto's offer to the caller lost the callee's codecs"
 oks=$(grep -c '^SIP/2.0 200 OK' "$TMP/uas-l-msgs.log")
 [ "$oks" -ge 3 ] || fail "the callee's 200 was not resent while the caller answered ($oks)"
@@ -227,11 +228,23 @@ sleep 0.3
 caller n late_uac_noanswer 0
 done_ok "$UAC_n" "caller with an empty ACK (got Sotto's BYE)" uac-n
 done_ok "$UAS_n" "callee of the failed late offer (ACK then BYE)" uas-n
-body "$TMP/uas-n-msgs.log" '^ACK ' | grep -q '^m=audio 0 ' || fail "the callee's ACK does not refuse the streams"
+grep -q '^m=audio 0 ' <<<"$(body "$TMP/uas-n-msgs.log" '^ACK ')" || fail "the callee's ACK does not refuse the streams"
 pass "late offer without an answer in the ACK: the callee's offer refused in its ACK, BYE to both"
+
+# 8. Late offer to the echo test: Sotto offers codecs itself; the caller hears itself back.
+caller x late_uac 2000 1.5 '*43'
+wait_msg "$TMP/uac-x-msgs.log" '^SIP/2.0 200' || fail "the echo test did not answer"
+off=$(body "$TMP/uac-x-msgs.log" '^SIP/2.0 200')
+grep -q '^m=audio [0-9]* RTP/AVP 0 8 9 101' <<<"$off" || fail "no offer of our own from the echo test: $off"
+sleep 1.3 # the caller answers in its ACK after 1.2 s
+go ax "$(port_of "$TMP/uac-x-msgs.log" '^SIP/2.0 200')"
+sleep 2
+done_ok "$UAC_x" "late-offer caller of the echo test" uac-x
+[ "$(received ax)" -gt 30 ] || fail "the echo test sent nothing back: $(cat "$TMP/rtp-ax")"
+pass "late offer to the echo test: our own offer, the caller's media echoed ($(received ax) packets)"
 
 stop_sotto
 causes=$(sqlite3 "$TMP/var/sotto.db" "SELECT cause FROM cdr ORDER BY start_ms" | tr '\n' ' ')
-[ "$causes" = "caller_hangup caller_hangup caller_hangup caller_hangup cancelled caller_hangup bad_answer " ] ||
+[ "$causes" = "caller_hangup caller_hangup caller_hangup caller_hangup cancelled caller_hangup bad_answer caller_hangup " ] ||
 	fail "call records: '$causes'"
 pass "call records: $causes"

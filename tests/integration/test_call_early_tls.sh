@@ -89,12 +89,12 @@ provider e early_uas_srtp 2000
 caller e early_uac_srtp 1000 || fail "SRTP early-media call failed"
 provider_done e
 b183=$(body "$TMP/uac-e-msgs.log" '^SIP/2.0 183')
-echo "$b183" | grep -q '^m=audio [0-9]* RTP/SAVP 0 101' || fail "the caller's 183 is not RTP/SAVP: $b183"
+grep -q '^m=audio [0-9]* RTP/SAVP 0 101' <<<"$b183" || fail "the caller's 183 is not RTP/SAVP: $b183"
 in_range "$(echo "$b183" | sed -n 's/^m=audio \([0-9]*\) .*/\1/p')" || fail "the 183 has not Sotto's port"
-echo "$b183" | grep -q '^a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:' || fail "no key in the caller's 183"
-echo "$b183" | grep -q -e "$KEY_CALLER" -e "$KEY_CALLEE" && fail "a peer's key crossed legs"
+grep -q '^a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:' <<<"$b183" || fail "no key in the caller's 183"
+grep -q -e "$KEY_CALLER" -e "$KEY_CALLEE" <<<"$b183" && fail "a peer's key crossed legs"
 [ "$b183" = "$(body "$TMP/uac-e-msgs.log" '^SIP/2.0 200')" ] || fail "the 200's SDP differs from the 183's"
-body "$TMP/prov-e-msgs.log" '^INVITE ' | grep -q '^m=audio [0-9]* RTP/SAVP' || fail "the trunk got no SRTP offer"
+grep -q '^m=audio [0-9]* RTP/SAVP' <<<"$(body "$TMP/prov-e-msgs.log" '^INVITE ')" || fail "the trunk got no SRTP offer"
 pass "SRTP early media: Sotto's RTP/SAVP SDP with its own key in the caller's 183, repeated in the 200"
 
 # 2. A 183 whose plain RTP answer fails the trunk's policy: relayed without SDP.
@@ -104,7 +104,7 @@ provider_done p
 [ -z "$(body "$TMP/uac-p-msgs.log" '^SIP/2.0 183')" ] || fail "a plain early answer was relayed to a mandatory leg"
 grep -q 'early SDP from fork 0 not relayed: Callee answered without SRTP' "$TMP/sotto.log" ||
 	fail "no reason logged for the refused early SDP"
-body "$TMP/uac-p-msgs.log" '^SIP/2.0 200' | grep -q '^a=crypto:' || fail "the answer lost its key"
+grep -q '^a=crypto:' <<<"$(body "$TMP/uac-p-msgs.log" '^SIP/2.0 200')" || fail "the answer lost its key"
 pass "a 183 with plain RTP toward a mandatory leg: relayed without SDP; the SRTP 200 connects"
 
 # 3. Late offer over TLS with SRTP on both legs.
@@ -112,12 +112,12 @@ provider l late_uas_srtp 0
 caller l late_uac_srtp 1000 || fail "late-offer SRTP call failed"
 provider_done l
 off=$(body "$TMP/uac-l-msgs.log" '^SIP/2.0 200')
-echo "$off" | grep -q '^m=audio [0-9]* RTP/SAVP 0 101' || fail "Sotto's offer to the caller is not RTP/SAVP: $off"
-[ "$(echo "$off" | grep -c '^a=crypto:')" -ge 2 ] || fail "Sotto's offer carries no keys"
+grep -q '^m=audio [0-9]* RTP/SAVP 0 101' <<<"$off" || fail "Sotto's offer to the caller is not RTP/SAVP: $off"
+[ "$(grep -c '^a=crypto:' <<<"$off")" -ge 2 ] || fail "Sotto's offer carries no keys"
 ans=$(body "$TMP/prov-l-msgs.log" '^ACK ')
-echo "$ans" | grep -q '^m=audio [0-9]* RTP/SAVP 0' || fail "the provider's ACK does not answer with SRTP: $ans"
-echo "$ans" | grep -q '^a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:' || fail "the provider's ACK has no key"
-echo "$off$ans" | grep -q -e "$KEY_CALLER" -e "$KEY_CALLEE" && fail "a peer's key crossed legs"
+grep -q '^m=audio [0-9]* RTP/SAVP 0' <<<"$ans" || fail "the provider's ACK does not answer with SRTP: $ans"
+grep -q '^a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:' <<<"$ans" || fail "the provider's ACK has no key"
+grep -q -e "$KEY_CALLER" -e "$KEY_CALLEE" <<<"$off$ans" && fail "a peer's key crossed legs"
 pass "late offer on TLS: RTP/SAVP offer with keys to the caller, SRTP answer in the provider's ACK"
 
 stop_sotto
