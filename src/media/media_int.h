@@ -125,6 +125,7 @@ struct mcmd {
 		} remote;
 		struct {
 			struct sr_session *rx, *tx;
+			unsigned keep; /* MEDIA_KEEP_RX/TX: that session stays as it is */
 		} crypto;
 		bool flag;
 		uint32_t rate;

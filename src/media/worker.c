@@ -307,11 +307,16 @@ void worker_cmd_run(struct mworker *w, struct mcmd *c)
 	case MCMD_CRYPTO:
 		/* The outgoing stream (SSRC, sequence) is ours and carries on under the new key;
 		 * the old sessions are wiped by sr_session_free. */
-		sess_drop(&side->rx);
-		sess_drop(&side->tx);
-		side->rx = c->u.crypto.rx;
-		side->tx = c->u.crypto.tx;
-		c->u.crypto.rx = c->u.crypto.tx = NULL;
+		if (!(c->u.crypto.keep & MEDIA_KEEP_RX)) {
+			sess_drop(&side->rx);
+			side->rx = c->u.crypto.rx;
+			c->u.crypto.rx = NULL;
+		}
+		if (!(c->u.crypto.keep & MEDIA_KEEP_TX)) {
+			sess_drop(&side->tx);
+			side->tx = c->u.crypto.tx;
+			c->u.crypto.tx = NULL;
+		}
 		break;
 	case MCMD_SENDING:
 		if (c->u.flag && !side->sending) {

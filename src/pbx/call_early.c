@@ -166,6 +166,7 @@ void call_late_answered(struct call *c, struct branch *b, const struct sip_msg *
 				       &reason) == 0) {
 		c->b_offer = copy;
 		c->b_offer_len = resp->body.l;
+		c->late_cseq = resp->cseq;
 		copy = NULL;
 		c->late_wait = true;
 		if (call_answer_a(c, &body)) {
@@ -262,7 +263,8 @@ bool call_late_ack(struct call *c, const struct sip_msg *ack)
 	} else if (call_sdp_late_answer(c, b, offer, answer, media_addr(c), &body, &code,
 					&reason) == 0) {
 		c->late_wait = false;
-		if (b && call_dialog_ack(d->stack, b->dlg, 0, pl_from(body.buf, body.len), &keep) == 0) {
+		if (b && call_dialog_ack(d->stack, b->dlg, c->late_cseq, pl_from(body.buf, body.len),
+					 &keep) == 0) {
 			c->b_ack = keep.buf; /* ours now, wiped with the call */
 			c->b_ack_len = keep.len;
 			mbuf_init(&keep);
@@ -289,10 +291,10 @@ bool call_late_ack(struct call *c, const struct sip_msg *ack)
 	return true;
 }
 
-bool call_late_stray(struct call *c, const struct branch *b)
+bool call_late_stray(struct call *c, const struct branch *b, const struct sip_msg *resp)
 {
-	if (!c->late || c->winner < 0 || b != &c->br[c->winner])
-		return false;
+	if (!c->late || c->winner < 0 || b != &c->br[c->winner] || resp->cseq != c->late_cseq)
+		return false; /* not the 2xx with the offer (a later re-INVITE's, say) */
 	if (c->late_wait)
 		return true; /* nothing to ACK with yet: the callee keeps resending till we do */
 	if (!c->b_ack)
@@ -314,8 +316,8 @@ void call_late_abort(struct call *c)
 	offer = call_sdp_parse(c->b_offer, c->b_offer_len);
 	if (offer)
 		call_sdp_refuse(&c->b_origin, offer, media_addr(c), &body);
-	call_dialog_ack(call_deps(c)->stack, c->br[c->winner].dlg, 0, pl_from(body.buf, body.len),
-			NULL);
+	call_dialog_ack(call_deps(c)->stack, c->br[c->winner].dlg, c->late_cseq,
+			pl_from(body.buf, body.len), NULL);
 	free(offer);
 	mbuf_free(&body);
 }

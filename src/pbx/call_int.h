@@ -1,5 +1,5 @@
-/* Private to src/pbx/call*.c: the call object shared by the signalling (call.c) and the
- * offer/answer and media code (call_sdp.c). */
+/* Private to src/pbx/call*.c: the call object shared by the signalling (call.c, in-dialog
+ * requests in call_reinvite.c) and the offer/answer and media code (call_sdp.c). */
 #ifndef SOTTO_PBX_CALL_INT_H
 #define SOTTO_PBX_CALL_INT_H
 
@@ -21,6 +21,15 @@ enum call_state { CALL_ROUTING = 0, CALL_RINGING, CALL_ANSWERED, CALL_ENDED };
 
 struct call;
 
+/* Every call in progress (call.c owns the list). */
+struct calls {
+	struct calls_deps d;
+	struct trunks *trunks;
+	struct call *list;
+	size_t n;
+	struct call_linger *linger; /* forks of ended calls, for a late 2xx (call_linger.c) */
+};
+
 /* One fork of the B leg: an INVITE to one registered contact of the callee. */
 struct branch {
 	struct call *call;
@@ -41,6 +50,20 @@ struct branch {
 	uint16_t prov;	      /* its last provisional status relayed toward A, 0 none */
 };
 
+/* What one side of an anchored stream last offered or answered, kept for its re-offers
+ * (call_reinvite_sdp.c): whether one changes what the other side must know, and our key. */
+struct call_side {
+	bool known;	     /* noted from its SDP */
+	bool active;	     /* port != 0 */
+	enum sdp_dir dir;    /* its direction (legacy hold c=0.0.0.0: it does not receive) */
+	enum sdp_proto proto;
+	bool rtcp_mux;
+	uint64_t codecs;     /* hash of the media type, formats, rtpmap and fmtp lines */
+	bool srtp;	     /* rx and tx hold its keys */
+	struct sdp_key tx;   /* our key toward it, with its tag (SECRET) */
+	struct sr_key rx;    /* its key toward us (SECRET) */
+};
+
 /* Per m= line: the relay bridge and the A-side keys agreed from A's offer. */
 struct call_media {
 	struct media_bridge *bridge; /* NULL: stream not anchored (rejected with port 0) */
@@ -48,6 +71,7 @@ struct call_media {
 	struct sdp_key a_tx; /* our key toward A, with A's tag, until the answer (SECRET) */
 	bool b_srtp;
 	const char *suite_a, *suite_b; /* static names for the status */
+	struct call_side side[2];      /* A, B: for re-offers */
 };
 
 struct call {
@@ -87,6 +111,10 @@ struct call {
 	const char *cause; /* hang-up cause for the record */
 	bool bye_a_after_ack;
 
+	/* re-INVITE / UPDATE relayed from one leg to the other (call_reinvite.c) */
+	struct call_reinv *reinv; /* the one in progress, NULL if none */
+	uint32_t reinv_cseq[2];	  /* CSeq of our last re-INVITE on leg A, B whose 2xx we ACKed */
+
 	/* early media (183 with SDP, call_early.c) */
 	int early;	   /* branch whose early answer is on the bridge's B side, -1 none */
 	char *early_ans;   /* that branch's early SDP, for a 2xx without one (SECRET) */
@@ -105,6 +133,7 @@ struct call {
 	char *b_ack;	  /* our ACK to the winner with the answer, for its 2xx retransmissions
 			   * (SECRET) */
 	size_t b_ack_len;
+	uint32_t late_cseq; /* of the INVITE whose 2xx b_ack acknowledges */
 };
 
 /* call.c, for the other call*.c files. */
@@ -135,7 +164,7 @@ void call_late_echo(struct call *c);
 bool call_late_ack(struct call *c, const struct sip_msg *ack);
 /* A 2xx retransmission from the winner matched: true if the late-offer flow handled it (wait
  * for A's answer, or resend our ACK with the answer). */
-bool call_late_stray(struct call *c, const struct branch *b);
+bool call_late_stray(struct call *c, const struct branch *b, const struct sip_msg *resp);
 /* The call ends while the callee's 2xx still waits for our ACK: ACK it with a refusal. */
 void call_late_abort(struct call *c);
 
@@ -177,11 +206,6 @@ int call_sdp_offer_to_b(struct call *c, struct branch *b, const struct sdp *offe
 int call_sdp_answer(struct call *c, struct branch *b, const struct sdp *offer_a,
 		    const struct sdp *answer_b, const char *addr, struct mbuf *out, uint16_t *code,
 		    const char **reason);
-/* A re-offer from one side (re-INVITE or UPDATE): new remote, fresh keys from us, hold state.
- * The answer goes into out. */
-int call_sdp_reoffer(struct call *c, int side, bool side_tls, enum conf_encryption policy,
-		     const struct sdp *offer, const char *addr, struct mbuf *out, uint16_t *code,
-		     const char **reason);
 /* Early answer from fork b (183 with SDP): checked against B's policy first (nothing applied
  * when it fails), then B side set, and our answer toward A built; it is kept, so the final
  * answer repeats it byte for byte unless something changed (then with a new o= version). */
@@ -204,11 +228,73 @@ int call_sdp_late_answer(struct call *c, struct branch *b, const struct sdp *off
  * session cannot be set up (RFC 3261 13.2.2.4), before the BYE. */
 int call_sdp_refuse(struct sdp_origin *o, const struct sdp *offer, const char *addr,
 		    struct mbuf *out);
+/* Point a side of a bridge at what an m= line says (no address, or not receiving: hold). */
+void call_sdp_set_remote(struct media_bridge *br, int side, const struct sdp_media *m, bool mux);
 /* Wipe (and free) every key and keyed SDP the call still holds. */
 void call_sdp_wipe(struct call *c);
 /* "TLS+SRTP AES_CM_128_HMAC_SHA1_80", "UDP+RTP (clear)" ... for leg A or B. */
 void call_leg_security(const struct call *c, int side, char *buf, size_t size);
 /* Whether both legs are TLS with SRTP on every anchored stream. */
 bool call_path_secure(const struct call *c);
+
+/* call_marker.c: the secure marker in display names (see there for when it is shown). */
+/* Remove every occurrence of marker from a display name a phone sent, and leading spaces. */
+void call_marker_strip(char *dn, const char *marker);
+/* The caller's name as fork b of the callee should see it, marked when the path will be secure. */
+void call_marker_caller_display(const struct call *c, const struct branch *b,
+				const struct settings *cfg, char *buf, size_t size);
+/* A P-Asserted-Identity header with the callee's name, for the 200 toward an extension caller. */
+void call_marker_pai(const struct call *c, const struct settings *cfg, struct mbuf *hdrs);
+
+/* A re-offer from one side relayed to the other (call_reinvite.c): the originator's request
+ * waits for the other side's answer to our re-INVITE. */
+struct call_reinv {
+	int from;		 /* the side whose offer is relayed */
+	struct sip_strans *st;	 /* its re-INVITE or UPDATE, until answered */
+	bool invite;		 /* a re-INVITE (else an UPDATE) */
+	char *body;		 /* its SDP offer; sdp points into it (SECRET: its keys) */
+	size_t body_len;
+	struct sdp *sdp;
+	struct sip_ctrans *ct;	 /* our re-INVITE to the other side, until its final response */
+	uint32_t cseq;		 /* its CSeq */
+	struct tmr timer;	 /* gives up on the other side */
+	bool added[CALL_MAX_MEDIA];	      /* a bridge allocated for a stream the offer adds */
+	enum sdp_srtp mode[CALL_MAX_MEDIA];   /* what we offered the other side */
+	struct sdp_keys keys[CALL_MAX_MEDIA]; /* keys offered to it (SECRET) */
+};
+
+/* call_reinvite_sdp.c: offer/answer for re-offers (re-INVITE, UPDATE) from either side. Each
+ * returns 0 or sets *code and *reason for the failure response, and changes nothing then. */
+
+/* A side's SDP has been applied to the bridges (its first offer or answer): note what it says
+ * and the keys in use (b: the winning fork, for leg B's). */
+void call_reinv_note(struct call *c, int side, const struct sdp *sd, const struct branch *b);
+/* Wipe the keys kept for re-offers. */
+/* The same for one m= line whose keys were agreed otherwise (a late offer: we answered B's
+ * offer, A answered ours): tx our key toward the side with its tag, rx the side's; NULL:
+ * plain RTP. */
+void call_reinv_note_media(struct call *c, int side, size_t i, const struct sdp_media *m,
+			   const struct sdp_key *tx, const struct sr_key *rx);
+void call_reinv_wipe(struct call *c);
+/* Whether a side's re-offer changes what the other side must know (codecs, streams,
+ * direction), so that it is relayed; false: its address or keys only, answered on its leg. */
+bool call_reinv_changes(const struct call *c, int side, const struct sdp *offer);
+/* The side's policy against its re-offer (488 when it drops the SRTP its policy requires). */
+int call_reinv_check(const struct call *c, int side, const struct sdp *offer, uint16_t *code,
+		     const char **reason);
+/* Answer a re-offer on its own leg: new remote, fresh keys from us (per-leg re-keying). */
+int call_reinv_local(struct call *c, int side, const struct sdp *offer, const char *addr,
+		     struct mbuf *out, uint16_t *code, const char **reason);
+/* Our re-offer to the other side for r's offer: our address there, our existing key for each
+ * stream that goes on, fresh ones for added streams (bridges allocated: call_reinv_undo). */
+int call_reinv_offer(struct call *c, struct call_reinv *r, const char *addr, struct mbuf *out,
+		     uint16_t *code, const char **reason);
+/* The other side's answer: both sides of the bridges updated, our answer to the originator. */
+int call_reinv_answer(struct call *c, struct call_reinv *r, const struct sdp *ans,
+		      const char *addr, struct mbuf *out, uint16_t *code, const char **reason);
+/* The relayed offer failed: bridges it added freed, keys offered wiped. */
+void call_reinv_undo(struct call *c, struct call_reinv *r);
+/* call_reinvite.c: a re-INVITE being relayed is answered (487) and dropped as the call ends. */
+void call_reinv_free(struct call *c);
 
 #endif

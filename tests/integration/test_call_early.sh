@@ -10,7 +10,8 @@
 #    ACK then BYE too;
 #  - late offer: an INVITE without SDP connects (the callee's 200 offers, Sotto offers its own
 #    SDP to the caller, the caller's ACK answers, the callee is ACKed with Sotto's answer) and
-#    carries media both ways; an ACK without an answer hangs both legs up; the echo test,
+#    carries media both ways, and a later re-INVITE moving the caller's port stays on its leg;
+#    an ACK without an answer hangs both legs up; the echo test,
 #    called without SDP, makes its own offer.
 . "$(dirname "$0")/lib.sh"
 
@@ -202,7 +203,7 @@ pass "a 200 crossing the CANCEL: ACK and BYE"
 # 6. Late offer: no SDP in the INVITE; media both ways once the caller answered in its ACK.
 callee l late_uas 0 1.5
 sleep 0.3
-caller l late_uac 2500 1.5
+caller l late_uac_move 2500 1.5
 wait_msg "$TMP/uas-l-msgs.log" '^ACK ' || fail "the callee never got its ACK"
 sa=$(port_of "$TMP/uac-l-msgs.log" '^SIP/2.0 200')
 sb=$(port_of "$TMP/uas-l-msgs.log" '^ACK ')
@@ -221,6 +222,9 @@ oks=$(grep -c '^SIP/2.0 200 OK' "$TMP/uas-l-msgs.log")
 [ "$oks" -ge 3 ] || fail "the callee's 200 was not resent while the caller answered ($oks)"
 [ "$(grep -c '^ACK ' "$TMP/uas-l-msgs.log")" -ge 1 ] || fail "no ACK at the callee"
 pass "late offer: INVITE without SDP connects, media both ways ($(received al)/$(received l)); the callee's 200 resent $((oks - 2))x meanwhile, absorbed"
+grep -qE 'caller side re-offered \(active\)$' "$TMP/sotto.log" && ! grep -q 'relayed to the callee' "$TMP/sotto.log" ||
+	fail "the caller's address-only re-INVITE after a late offer was not answered on its own leg"
+pass "then a re-INVITE that only moves the caller's port is answered on the caller's leg (the late-offer keys and codecs were noted)"
 
 # 7. Late offer, but the caller's ACK has no answer: ACK refusing the callee's offer, BYE both.
 callee n late_uas 0
