@@ -118,7 +118,6 @@ static bool early_answer(struct call *c, struct branch *b, const struct sip_msg 
 void call_early_provisional(struct call *c, struct branch *b, const struct sip_msg *resp)
 {
 	int idx = (int)(b - c->br);
-	b->prov = resp->scode;
 	if (is_sdp(resp) && !c->late) {
 		if (c->early >= 0 && c->early != idx)
 			return; /* another fork's early media is what A hears */

@@ -47,7 +47,6 @@ struct branch {
 	char *offer;	      /* our SDP offer to it, kept to resend after a challenge (SECRET) */
 	size_t offer_len;
 	bool auth_tried;      /* the provider's 401/407 has been answered once */
-	uint16_t prov;	      /* its last provisional status relayed toward A, 0 none */
 };
 
 /* What one side of an anchored stream last offered or answered, kept for its re-offers

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """A plain RTP peer for the call tests, independent of Sotto's code: from 127.0.0.1:LOCAL it
 sends a 20 ms PCMU stream to 127.0.0.1:DEST (DEST 0: send nothing) for SECONDS while counting
-the RTP that arrives, then prints one line (DEST @FILE: bind at once, holding the port, and
-start once FILE holds the destination port, within 30 s):
+the RTP that arrives, then prints one line (LOCAL @FILE: a port of the kernel's choosing,
+written to FILE; DEST @FILE: start once FILE holds the destination port, within 30 s):
   sent=N received=M ssrcs=K maxgap=G
 ssrcs is how many SSRCs arrived, maxgap the largest step between consecutive sequence numbers
 received (1 for a continuous stream; 0 when fewer than two packets came).
@@ -14,9 +14,16 @@ import struct
 import sys
 import time
 
-local, dest, secs = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+local, dest, secs = sys.argv[1], sys.argv[2], float(sys.argv[3])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", local))
+if local.startswith("@"):
+    # a port the kernel picks (no race with other programs binding meanwhile), told in FILE
+    s.bind(("127.0.0.1", 0))
+    with open(local[1:] + ".tmp", "w") as f:
+        f.write(str(s.getsockname()[1]))
+    os.rename(local[1:] + ".tmp", local[1:])
+else:
+    s.bind(("127.0.0.1", int(local)))
 if dest.startswith("@"):
     path, dest, give_up = dest[1:], "", time.monotonic() + 30
     while not dest and time.monotonic() < give_up:

@@ -47,11 +47,12 @@ peer_port() {
 # number in RTP_NAME); it sends and counts for SECONDS once "go NAME PORT" names Sotto's port.
 # Result in $TMP/rtp-NAME.
 agent() {
-	local p
-	p=$(peer_port)
-	python3 "$SOTTO_SRC/tests/integration/rtp.py" "$p" "@$TMP/go-$1" "$2" >"$TMP/rtp-$1" &
+	python3 "$SOTTO_SRC/tests/integration/rtp.py" "@$TMP/port-$1" "@$TMP/go-$1" "$2" \
+		>"$TMP/rtp-$1" &
 	PIDS+=($!)
-	printf -v "RTP_$1" '%s' "$p"
+	for _ in $(seq 1 100); do [ -s "$TMP/port-$1" ] && break; sleep 0.05; done
+	[ -s "$TMP/port-$1" ] || fail "RTP peer $1 did not start"
+	printf -v "RTP_$1" '%s' "$(cat "$TMP/port-$1")"
 }
 go() { echo "$2" >"$TMP/go-$1.tmp" && mv "$TMP/go-$1.tmp" "$TMP/go-$1"; }
 received() {
@@ -240,7 +241,7 @@ caller x late_uac 2000 1.5 '*43'
 wait_msg "$TMP/uac-x-msgs.log" '^SIP/2.0 200' || fail "the echo test did not answer"
 off=$(body "$TMP/uac-x-msgs.log" '^SIP/2.0 200')
 grep -q '^m=audio [0-9]* RTP/AVP 0 8 9 101' <<<"$off" || fail "no offer of our own from the echo test: $off"
-sleep 1.3 # the caller answers in its ACK after 1.2 s
+wait_log "$TMP/sotto.log" '2001 -> \*43 answered \(late offer' 10 || fail "the echo test got no answer in the ACK"
 go ax "$(port_of "$TMP/uac-x-msgs.log" '^SIP/2.0 200')"
 sleep 2
 done_ok "$UAC_x" "late-offer caller of the echo test" uac-x
