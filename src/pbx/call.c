@@ -1,7 +1,8 @@
 /* call: the B2BUA's signalling. An INVITE from an authenticated extension (407 challenge, RFC
  * 3261 22.3) rings every registered contact of the callee in parallel (forking, 16.7 style:
- * first 2xx wins, the others are cancelled), relays 180 and maps failures to one final
- * response. Offer/answer is in call_sdp.c. Once answered, requests inside the dialogs (BYE,
+ * first 2xx wins, the others are cancelled), relays provisional responses and maps failures
+ * to one final response. Offer/answer is in call_sdp.c; early media (18x with SDP) and INVITEs
+ * without SDP (late offer) in call_early.c; forks that answer too late in call_linger.c. Once answered, requests inside the dialogs (BYE,
  * re-INVITE, UPDATE) are call_reinvite.c's: a re-offer that changes codecs, streams or the
  * direction (hold) is relayed to the other leg with Sotto's own SDP for it; one that only moves
  * a leg's address or keys is answered on that leg (per-leg re-keying). */
@@ -35,7 +36,7 @@ static void local_contact(const struct tp_peer *p, char *buf, size_t size)
 
 /* The call's record: written when it starts and when it is answered (cause "in_progress", no
  * end), then replaced when it ends, so a crash never loses a call that was placed. */
-static void write_record(struct call *c, const char *cause, bool ended)
+void call_write_record(struct call *c, const char *cause, bool ended)
 {
 	struct store *st = c->cs->d.store;
 	char sec_a[96], sec_b[96];
@@ -78,6 +79,7 @@ static struct call *call_new(struct calls *cs)
 		 rnd[4], rnd[5]);
 	c->cs = cs;
 	c->winner = -1;
+	c->early = -1;
 	c->start_ms = clock_unix_ms();
 	tmr_init(&c->ring_timer);
 	c->next = cs->list;
@@ -104,7 +106,12 @@ static void call_free(struct call *c)
 	for (size_t i = 0; i < c->nbr; i++) {
 		if (c->br[i].ct)
 			sip_ctrans_abandon(c->br[i].ct);
-		sip_dialog_free(c->br[i].dlg);
+		/* a fork still pending (or a loser) may yet answer: it gets ACK and BYE */
+		if ((int)i != c->winner && !c->br[i].failed && c->br[i].dlg)
+			call_linger_add(&cs->linger, cs->d.stack, cs->d.timers, c->br[i].dlg, c->id,
+					c->late ? cs->d.cfg->media_address : NULL);
+		else
+			sip_dialog_free(c->br[i].dlg);
 		if (c->br[i].offer) {
 			OPENSSL_cleanse(c->br[i].offer, c->br[i].offer_len);
 			free(c->br[i].offer);
@@ -172,7 +179,7 @@ static void reply_a(struct call *c, uint16_t code, const char *reason)
 	}
 }
 
-static void fail_call(struct call *c, uint16_t code, const char *reason, const char *cause)
+void call_fail(struct call *c, uint16_t code, const char *reason, const char *cause)
 {
 	log_info("call %s: %s -> %s failed: %u %s", c->id, c->caller, c->callee, code,
 		 reason ? reason : sip_reason_phrase(code));
@@ -196,7 +203,7 @@ static void all_failed(struct call *c)
 			    : best == 603		   ? "rejected"
 			    : best == 408		   ? "no_answer"
 							   : "failed";
-	fail_call(c, best ? best : 480, NULL, cause);
+	call_fail(c, best ? best : 480, NULL, cause);
 }
 
 static void on_no_ack(struct sip_dialog *d, void *arg)
@@ -209,7 +216,7 @@ static void on_no_ack(struct sip_dialog *d, void *arg)
 
 /* Answer A's INVITE with our SDP (a 200 with the dialog's headers), then resend it until the
  * ACK (RFC 3261 13.3.1.4). 0 or an errno; the call is then answered. */
-static int answer_a(struct call *c, const struct mbuf *body)
+int call_answer_a(struct call *c, const struct mbuf *body)
 {
 	struct calls *cs = c->cs;
 	const struct sip_msg *req = sip_strans_request(c->a_st);
@@ -237,7 +244,7 @@ static int answer_a(struct call *c, const struct mbuf *body)
 		c->status = 200;
 		c->state = CALL_ANSWERED;
 		c->answer_ms = clock_unix_ms();
-		write_record(c, "in_progress", false);
+		call_write_record(c, "in_progress", false);
 	}
 	if (ok.buf)
 		OPENSSL_cleanse(ok.buf, ok.cap); /* it carries our key toward A */
@@ -246,11 +253,13 @@ static int answer_a(struct call *c, const struct mbuf *body)
 	return err;
 }
 
-/* The winning fork's 2xx: ACK it, cancel the others, apply its answer and answer A. */
+/* The winning fork's 2xx: ACK it, cancel the others, apply its answer and answer A (with the
+ * SDP A got in a 183 if nothing changed). After a late offer the 2xx carries the callee's
+ * offer instead (call_early.c). */
 static void answered(struct call *c, struct branch *b, const struct sip_msg *resp)
 {
 	struct calls *cs = c->cs;
-	struct mbuf mb, body;
+	struct mbuf body;
 	uint16_t code = 0;
 	const char *reason = NULL;
 	struct sdp *offer = NULL, *answer = NULL;
@@ -258,22 +267,27 @@ static void answered(struct call *c, struct branch *b, const struct sip_msg *res
 	c->winner = (int)(b - c->br);
 	c->b_policy = b->policy;
 	tmr_cancel(&c->ring_timer);
-	mbuf_init(&mb);
-	mbuf_init(&body);
-	if (sip_dialog_ack(b->dlg, &mb, resp->cseq, NULL, NULL, PL_NULL) == 0)
-		sip_stack_send(cs->d.stack, sip_dialog_peer(b->dlg), mb.buf, mb.len);
 	for (size_t i = 0; i < c->nbr; i++)
 		if (&c->br[i] != b && c->br[i].ct)
 			sip_ctrans_cancel(c->br[i].ct);
+	if (c->late) {
+		call_late_answered(c, b, resp);
+		return;
+	}
+	call_dialog_ack(cs->d.stack, b->dlg, resp->cseq, PL_NULL, NULL);
+	mbuf_init(&body);
 
 	offer = sdp_from(c->a_offer, c->a_offer_len);
-	answer = resp->body.l ? sdp_from(resp->body.p, resp->body.l) : NULL;
+	if (resp->body.l)
+		answer = sdp_from(resp->body.p, resp->body.l);
+	else if (c->early == c->winner && c->early_ans) /* the 2xx should repeat it; not all do */
+		answer = sdp_from(c->early_ans, c->early_ans_len);
 	if (!offer || !answer) {
 		code = 502;
 		reason = "Callee sent no usable SDP answer";
 	} else if (call_sdp_answer(c, b, offer, answer, cs->d.cfg->media_address, &body, &code,
 				   &reason) == 0) {
-		if (answer_a(c, &body)) {
+		if (call_answer_a(c, &body)) {
 			code = 500;
 			reason = "Cannot answer";
 		} else {
@@ -289,11 +303,10 @@ static void answered(struct call *c, struct branch *b, const struct sip_msg *res
 	if (body.buf)
 		OPENSSL_cleanse(body.buf, body.cap);
 	mbuf_free(&body);
-	mbuf_free(&mb);
 	free(offer);
 	free(answer);
 	if (code)
-		fail_call(c, code, reason, "failed");
+		call_fail(c, code, reason, "failed");
 }
 
 static void on_branch_response(const struct sip_msg *resp, int err, void *arg);
@@ -309,7 +322,8 @@ static int send_branch_invite(struct call *c, struct branch *b, const char *extr
 		mbuf_write_str(&hdrs, extra);
 	int err = hdrs.err;
 	if (!err)
-		err = sip_dialog_request(b->dlg, &mb, "INVITE", hdrs.buf, "application/sdp",
+		err = sip_dialog_request(b->dlg, &mb, "INVITE", hdrs.buf,
+					 b->offer ? "application/sdp" : NULL,
 					 pl_from(b->offer, b->offer_len), NULL);
 	if (!err)
 		err = sip_ctrans_send(c->cs->d.stack, &b->ct, sip_dialog_peer(b->dlg), mb.buf,
@@ -348,6 +362,7 @@ static void on_branch_response(const struct sip_msg *resp, int err, void *arg)
 	if (!resp) {
 		b->failed = true;
 		b->status = err == ETIMEDOUT ? 408 : 503;
+		call_early_branch_failed(c, b);
 		if (c->state < CALL_ANSWERED)
 			all_failed(c);
 		return;
@@ -356,10 +371,8 @@ static void on_branch_response(const struct sip_msg *resp, int err, void *arg)
 		if (resp->scode == 100)
 			return;
 		sip_dialog_uac_confirm(b->dlg, resp);
-		if (c->state == CALL_ROUTING) {
-			c->state = CALL_RINGING;
-			reply_a(c, 180, NULL);
-		}
+		if (c->state < CALL_ANSWERED)
+			call_early_provisional(c, b, resp);
 		return;
 	}
 	if ((resp->scode == 401 || resp->scode == 407) && b->trunk && !b->auth_tried &&
@@ -368,6 +381,7 @@ static void on_branch_response(const struct sip_msg *resp, int err, void *arg)
 	if (resp->scode >= 300) {
 		b->failed = true;
 		b->status = resp->scode;
+		call_early_branch_failed(c, b);
 		if (c->state < CALL_ANSWERED)
 			all_failed(c);
 		return;
@@ -375,18 +389,16 @@ static void on_branch_response(const struct sip_msg *resp, int err, void *arg)
 	if (sip_dialog_uac_confirm(b->dlg, resp)) {
 		b->failed = true;
 		b->status = 502;
+		call_early_branch_failed(c, b);
 		if (c->state < CALL_ANSWERED)
 			all_failed(c);
 		return;
 	}
 	if (c->winner >= 0) {
 		/* a second fork answered too: acknowledge it and hang it up (RFC 3261 13.2.2.4) */
-		struct mbuf mb;
-		mbuf_init(&mb);
-		if (sip_dialog_ack(b->dlg, &mb, resp->cseq, NULL, NULL, PL_NULL) == 0)
-			sip_stack_send(c->cs->d.stack, sip_dialog_peer(b->dlg), mb.buf, mb.len);
-		mbuf_free(&mb);
-		send_in_dialog(c->cs, b->dlg, "BYE");
+		log_info("call %s: another fork answered too: ACK and BYE", c->id);
+		call_loser_ack_bye(c->cs->d.stack, b->dlg, resp,
+				   c->late ? c->cs->d.cfg->media_address : NULL, true);
 		return;
 	}
 	answered(c, b, resp);
@@ -395,7 +407,7 @@ static void on_branch_response(const struct sip_msg *resp, int err, void *arg)
 static void on_ring_timeout(void *arg)
 {
 	struct call *c = arg;
-	fail_call(c, 480, "No answer", "no_answer");
+	call_fail(c, 480, "No answer", "no_answer");
 }
 
 static void on_cancel(struct sip_strans *st, void *arg)
@@ -437,11 +449,20 @@ static void collect_contact(const struct reg_contact *rc, void *arg)
 	col->n++;
 }
 
-/* Build our offer for a fork and send its INVITE. */
+/* Build our offer for a fork and send its INVITE; without A's offer (late offer) the INVITE
+ * goes without SDP too. */
 static int launch_branch(struct call *c, struct branch *b, const struct sdp *offer)
 {
 	struct mbuf body;
 	mbuf_init(&body);
+	if (!offer) {
+		int err = send_branch_invite(c, b, NULL);
+		if (err) {
+			b->failed = true;
+			b->status = 503;
+		}
+		return err;
+	}
 	int err = call_sdp_offer_to_b(c, b, offer, c->cs->d.cfg->media_address, &body);
 	if (!err && !(b->offer = malloc(body.len + 1)))
 		err = ENOMEM;
@@ -546,13 +567,17 @@ static void answer_echo(struct call *c, const struct sdp *offer)
 	uint16_t code = 0;
 	const char *reason = NULL;
 
+	if (!offer) {
+		call_late_echo(c);
+		return;
+	}
 	for (size_t i = 0; i < CALL_MAX_MEDIA; i++)
 		if (c->media[i].bridge)
 			media_bridge_set_echo(c->media[i].bridge, true);
 	mbuf_init(&body);
 	if (call_sdp_answer(c, NULL, offer, NULL, c->cs->d.cfg->media_address, &body, &code,
 			    &reason) == 0) {
-		if (answer_a(c, &body)) {
+		if (call_answer_a(c, &body)) {
 			code = 500;
 			reason = "Cannot answer";
 		} else {
@@ -563,7 +588,7 @@ static void answer_echo(struct call *c, const struct sdp *offer)
 		OPENSSL_cleanse(body.buf, body.cap);
 	mbuf_free(&body);
 	if (code)
-		fail_call(c, code, reason, "failed");
+		call_fail(c, code, reason, "failed");
 }
 
 /* Ring every contact of the callee extension(s) (several: a ring group). */
@@ -574,7 +599,7 @@ static void route_to_extensions(struct call *c, const struct conf_extension *con
 	struct collect *col = calloc(1, sizeof(*col));
 	size_t started = 0, total = 0;
 	if (!col) {
-		fail_call(c, 500, "Out of memory", "failed");
+		call_fail(c, 500, "Out of memory", "failed");
 		return;
 	}
 	for (size_t i = 0; i < n_ext; i++) {
@@ -585,11 +610,11 @@ static void route_to_extensions(struct call *c, const struct conf_extension *con
 	}
 	if (col->n == 0) {
 		if (total == 0)
-			fail_call(c, 480, "Callee offline", "offline");
+			call_fail(c, 480, "Callee offline", "offline");
 		else if (col->insecure)
-			fail_call(c, 480, "Callee reachable only without TLS", "insecure_callee");
+			call_fail(c, 480, "Callee reachable only without TLS", "insecure_callee");
 		else
-			fail_call(c, 480, "Callee unreachable", "offline");
+			call_fail(c, 480, "Callee unreachable", "offline");
 		free(col);
 		return;
 	}
@@ -598,7 +623,7 @@ static void route_to_extensions(struct call *c, const struct conf_extension *con
 			started++;
 	free(col);
 	if (!started) {
-		fail_call(c, 503, "Cannot reach the callee", "failed");
+		call_fail(c, 503, "Cannot reach the callee", "failed");
 		return;
 	}
 	tmr_start(cs->d.timers, &c->ring_timer, (uint64_t)cs->d.cfg->ring_timeout_s * 1000u,
@@ -613,9 +638,15 @@ static struct call *call_from_invite(struct calls *cs, struct sip_strans *st,
 {
 	char contact[128];
 	struct sdp *offer = NULL;
-	if (!req->body.l || !pl_caseeq_str(req->content_type, "application/sdp") ||
-	    !(offer = sdp_from(req->body.p, req->body.l))) {
-		pbx_reply(st, 488, "An SDP offer is required", PBX_SERVER_HDR);
+	bool late = !req->body.l; /* no offer: the callee's 2xx makes it (call_early.c) */
+	if (!late && (!pl_caseeq_str(req->content_type, "application/sdp") ||
+		      !(offer = sdp_from(req->body.p, req->body.l)))) {
+		pbx_reply(st, 488, "The offer is not usable SDP", PBX_SERVER_HDR);
+		return NULL;
+	}
+	/* our offer to a leg that must encrypt carries keys, and keys only travel over TLS */
+	if (late && a_policy == ENC_MANDATORY && from->kind != TP_TLS) {
+		pbx_reply(st, 488, "Encryption required: SRTP over TLS", PBX_SERVER_HDR);
 		return NULL;
 	}
 	struct call *c = call_new(cs);
@@ -629,27 +660,29 @@ static struct call *call_from_invite(struct calls *cs, struct sip_strans *st,
 	c->a_tls = from->kind == TP_TLS;
 	c->a_conn = from->conn ? tp_conn_ref(from->conn) : NULL;
 	c->a_policy = a_policy;
+	c->late = late;
 	snprintf(c->caller, sizeof(c->caller), "%s", caller);
 	snprintf(c->callee, sizeof(c->callee), "%s", callee);
-	write_record(c, "in_progress", false);
+	call_write_record(c, "in_progress", false);
 	local_contact(from, contact, sizeof(contact));
-	c->a_offer = malloc(req->body.l);
-	if (!c->a_offer || sip_dialog_uas_alloc(&c->a_dlg, req, from, contact, NULL)) {
+	c->a_offer = late ? NULL : malloc(req->body.l);
+	if ((!late && !c->a_offer) || sip_dialog_uas_alloc(&c->a_dlg, req, from, contact, NULL)) {
 		free(offer);
-		fail_call(c, c->a_offer ? 400 : 500, c->a_offer ? "Cannot make a dialog" : NULL,
-			  "failed");
+		bool oom = !late && !c->a_offer;
+		call_fail(c, oom ? 500 : 400, oom ? NULL : "Cannot make a dialog", "failed");
 		return NULL;
 	}
-	memcpy(c->a_offer, req->body.p, req->body.l);
-	c->a_offer_len = req->body.l;
+	if (!late)
+		memcpy(c->a_offer, req->body.p, req->body.l);
+	c->a_offer_len = late ? 0 : req->body.l;
 	snprintf(c->caller_display, sizeof(c->caller_display), "%s",
 		 sip_dialog_remote_display(c->a_dlg));
 	sip_strans_set_cancel_handler(st, on_cancel, c);
 	uint16_t code;
 	const char *reason;
-	if (call_sdp_offer_from_a(c, cs->d.media, offer, &code, &reason)) {
+	if (!late && call_sdp_offer_from_a(c, cs->d.media, offer, &code, &reason)) {
 		free(offer);
-		fail_call(c, code, reason, "rejected_media");
+		call_fail(c, code, reason, "rejected_media");
 		return NULL;
 	}
 	*offerp = offer;
@@ -765,7 +798,7 @@ void calls_invite(struct calls *cs, struct sip_strans *st, const struct sip_msg 
 		log_info("call %s: %s -> %s via trunk %s as %s", c->id, c->caller, callee,
 			 c->trunk, number);
 		if (start_trunk_branch(c, out, number, pol, offer))
-			fail_call(c, 503, "Cannot reach the trunk", "failed");
+			call_fail(c, 503, "Cannot reach the trunk", "failed");
 		else
 			tmr_start(cs->d.timers, &c->ring_timer,
 				  (uint64_t)cfg->ring_timeout_s * 1000u, on_ring_timeout, c);
@@ -782,6 +815,7 @@ void call_end(struct call *c, const char *cause, bool bye_a, bool bye_b)
 	if (c->state == CALL_ENDED)
 		return;
 	bool was_answered = c->state == CALL_ANSWERED;
+	call_late_abort(c); /* the callee's 2xx still owed an ACK */
 	c->state = CALL_ENDED;
 	if (c->a_st)
 		reply_a(c, 500, "Call ended");
@@ -790,7 +824,7 @@ void call_end(struct call *c, const char *cause, bool bye_a, bool bye_b)
 	if (bye_b && c->winner >= 0 && c->br[c->winner].dlg)
 		send_in_dialog(cs, c->br[c->winner].dlg, "BYE");
 	log_info("call %s: %s -> %s ended (%s)", c->id, c->caller, c->callee, cause);
-	write_record(c, cause, true);
+	call_write_record(c, cause, true);
 	call_free(c);
 }
 
@@ -801,9 +835,18 @@ void calls_stray_response(struct calls *cs, const struct sip_msg *resp)
 	for (struct call *c = cs->list; c; c = c->next) {
 		for (size_t i = 0; i < c->nbr; i++) {
 			struct sip_dialog *d = c->br[i].dlg;
-			if (!d || !sip_dialog_match_response(d, resp) ||
-			    sip_dialog_uac_confirm(d, resp))
+			if (!d || !sip_dialog_match_response(d, resp))
 				continue;
+			int err = sip_dialog_uac_confirm(d, resp);
+			if (err == EEXIST) { /* another fork behind this one's proxy */
+				call_fork_reject(cs->d.stack, d, resp,
+						 c->late ? cs->d.cfg->media_address : NULL);
+				return;
+			}
+			if (err)
+				continue;
+			if (call_late_stray(c, &c->br[i], resp))
+				return;
 			/* our ACK was lost: send it again (RFC 3261 13.2.2.4) */
 			struct mbuf mb;
 			mbuf_init(&mb);
@@ -813,6 +856,7 @@ void calls_stray_response(struct calls *cs, const struct sip_msg *resp)
 			return;
 		}
 	}
+	call_linger_stray(&cs->linger, resp); /* a fork of a call that ended */
 }
 
 void calls_media_event(struct calls *cs, const struct media_event *ev)
@@ -926,6 +970,19 @@ size_t calls_count(const struct calls *cs)
 	return cs->n;
 }
 
+const struct calls_deps *call_deps(const struct call *c)
+{
+	return &c->cs->d;
+}
+
+bool calls_ack(struct calls *cs, const struct sip_msg *ack)
+{
+	for (struct call *c = cs->list; c; c = c->next)
+		if (c->late_wait && sip_dialog_match(c->a_dlg, ack))
+			return call_late_ack(c, ack);
+	return false;
+}
+
 int calls_alloc(struct calls **cp, const struct calls_deps *deps)
 {
 	struct calls *cs = calloc(1, sizeof(*cs));
@@ -946,5 +1003,6 @@ void calls_free(struct calls *cs)
 			reply_a(c, 503, "Shutting down");
 		call_end(c, "shutdown", true, true);
 	}
+	call_linger_free_all(&cs->linger);
 	free(cs);
 }

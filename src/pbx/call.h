@@ -44,6 +44,9 @@ void calls_invite(struct calls *cs, struct sip_strans *st, const struct sip_msg 
  * it belonged to a call and was answered. */
 bool calls_in_dialog(struct calls *cs, struct sip_strans *st, const struct sip_msg *req,
 		     const struct tp_peer *from);
+/* An ACK (no To tag check done yet): true if it brought the answer a call's late offer was
+ * waiting for; otherwise hand it to calls_in_dialog. */
+bool calls_ack(struct calls *cs, const struct sip_msg *ack);
 /* A response that matched no transaction: a 2xx retransmission to ACK again. */
 void calls_stray_response(struct calls *cs, const struct sip_msg *resp);
 /* The same for the 2xx to one of our re-INVITEs (first): true if it was one, ACKed again. */

@@ -27,6 +27,7 @@ struct calls {
 	struct trunks *trunks;
 	struct call *list;
 	size_t n;
+	struct call_linger *linger; /* forks of ended calls, for a late 2xx (call_linger.c) */
 };
 
 /* One fork of the B leg: an INVITE to one registered contact of the callee. */
@@ -112,10 +113,83 @@ struct call {
 	/* re-INVITE / UPDATE relayed from one leg to the other (call_reinvite.c) */
 	struct call_reinv *reinv; /* the one in progress, NULL if none */
 	uint32_t reinv_cseq[2];	  /* CSeq of our last re-INVITE on leg A, B whose 2xx we ACKed */
+
+	/* early media (183 with SDP, call_early.c) */
+	int early;	   /* branch whose early answer is on the bridge's B side, -1 none */
+	char *early_ans;   /* that branch's early SDP, for a 2xx without one (SECRET) */
+	size_t early_ans_len;
+	char *a_sent;	   /* our answer already sent to A in a 183 (SECRET: key toward A) */
+	size_t a_sent_len;
+	uint16_t a_prov;   /* the last provisional status sent to A, 0 none */
+
+	/* late offer: A's INVITE had no SDP (call_early.c) */
+	bool late;
+	bool late_wait;	  /* our 200 to A carries our offer; A's ACK (the answer) is awaited */
+	struct sdp_keys a_keys[CALL_MAX_MEDIA]; /* offered to A (SECRET) */
+	struct sdp_key b_tx[CALL_MAX_MEDIA];	/* ours toward B, answering its offer (SECRET) */
+	char *b_offer;	  /* the winner's offer from its 2xx, until A answers (SECRET) */
+	size_t b_offer_len;
+	char *b_ack;	  /* our ACK to the winner with the answer, for its 2xx retransmissions
+			   * (SECRET) */
+	size_t b_ack_len;
+	uint32_t late_cseq; /* of the INVITE whose 2xx b_ack acknowledges */
 };
 
-/* call.c: end a call: BYE where asked, the record written, everything released. */
+/* call.c, for the other call*.c files. */
+const struct calls_deps *call_deps(const struct call *c);
+/* BYE where asked, the record written, the call freed. */
 void call_end(struct call *c, const char *cause, bool bye_a, bool bye_b);
+/* Answer A with a final failure and end the call (BYE to an answered B). */
+void call_fail(struct call *c, uint16_t code, const char *reason, const char *cause);
+/* Answer A's INVITE with a 200 carrying body, resent until the ACK (none: the call ends with
+ * cause no_ack). The call is then answered. 0 or an errno. */
+int call_answer_a(struct call *c, const struct mbuf *body);
+void call_write_record(struct call *c, const char *cause, bool ended);
+/* A heap copy of a parsed SDP body (struct sdp is large); NULL when it does not parse. */
+struct sdp *call_sdp_parse(const char *body, size_t len);
+
+/* call_early.c: early media and late offers. */
+/* A provisional response from a fork (not 100): relayed to A, with our own SDP when it carries
+ * an early answer that passes B's policy (the bridge's B side is then set from it). */
+void call_early_provisional(struct call *c, struct branch *b, const struct sip_msg *resp);
+/* A fork failed: if its early media was on the bridge, another fork's may take over. */
+void call_early_branch_failed(struct call *c, struct branch *b);
+/* The winner's 2xx to an INVITE sent without SDP: its offer, rewritten, goes to A in our 200;
+ * the callee is ACKed once A's ACK brings the answer. */
+void call_late_answered(struct call *c, struct branch *b, const struct sip_msg *resp);
+/* The echo test called without SDP: our own offer in the 200, A's ACK answers. */
+void call_late_echo(struct call *c);
+/* An ACK from A for our 200: true if it was the late-offer answer awaited (handled here). */
+bool call_late_ack(struct call *c, const struct sip_msg *ack);
+/* A 2xx retransmission from the winner matched: true if the late-offer flow handled it (wait
+ * for A's answer, or resend our ACK with the answer). */
+bool call_late_stray(struct call *c, const struct branch *b, const struct sip_msg *resp);
+/* The call ends while the callee's 2xx still waits for our ACK: ACK it with a refusal. */
+void call_late_abort(struct call *c);
+
+/* call_linger.c: forks that lost (RFC 3261 13.2.2.4: a 2xx is ACKed, then BYE'd), kept after
+ * their call ended so that a late 2xx is still acknowledged and hung up. */
+struct call_linger;
+/* Take over dlg (a fork of an ended call) for 64 s; a confirmed one was ACKed and BYE'd
+ * already. late_addr: our INVITE had no SDP (a 2xx brings an offer), our media address. */
+void call_linger_add(struct call_linger **head, struct sip_stack *s, struct tmr_list *tl,
+		     struct sip_dialog *dlg, const char *call_id, const char *late_addr);
+/* A stray 2xx: ACK (and BYE, the first time) if it answers a lingering fork. */
+bool call_linger_stray(struct call_linger **head, const struct sip_msg *resp);
+void call_linger_free_all(struct call_linger **head);
+/* ACK the 2xx to d's INVITE number cseq (0: the latest); body: the answer to a late offer (PL_NULL: none). keep (may be NULL) gets a
+ * copy of the ACK, to resend for the 2xx's retransmissions. 0 or an errno. */
+int call_dialog_ack(struct sip_stack *s, struct sip_dialog *d, uint32_t cseq, struct pl body,
+		    struct mbuf *keep);
+/* BYE on d, its answer ignored. */
+void call_dialog_bye(struct sip_stack *s, struct sip_dialog *d);
+/* A fork that lost: ACK its 2xx (refusing the streams of an offer in it, late_addr as for
+ * call_linger_add), then BYE when asked. */
+void call_loser_ack_bye(struct sip_stack *s, struct sip_dialog *d, const struct sip_msg *resp,
+			const char *late_addr, bool bye);
+/* A 2xx from another fork behind d's peer (EEXIST from sip_dialog_uac_confirm): ACK, BYE. */
+void call_fork_reject(struct sip_stack *s, const struct sip_dialog *d, const struct sip_msg *resp,
+		      const char *late_addr);
 
 /* call_sdp.c: offer/answer across the two legs (see the flow in sdp/sdp.h). Each returns 0 or
  * sets *code and *reason for the failure response. */
@@ -131,9 +205,31 @@ int call_sdp_offer_to_b(struct call *c, struct branch *b, const struct sdp *offe
 int call_sdp_answer(struct call *c, struct branch *b, const struct sdp *offer_a,
 		    const struct sdp *answer_b, const char *addr, struct mbuf *out, uint16_t *code,
 		    const char **reason);
+/* Early answer from fork b (183 with SDP): checked against B's policy first (nothing applied
+ * when it fails), then B side set, and our answer toward A built; it is kept, so the final
+ * answer repeats it byte for byte unless something changed (then with a new o= version). */
+int call_sdp_early(struct call *c, struct branch *b, const struct sdp *offer_a,
+		   const struct sdp *answer_b, const char *addr, struct mbuf *out, uint16_t *code,
+		   const char **reason);
+/* Late offer, the winner's 2xx offer (b NULL: the echo test, offer_b our own template): B's
+ * policy checked, a bridge per anchored m= line, B side set and answered with a key of ours;
+ * our offer toward A (B's codecs, A's policy: RTP/SAVP with fresh keys when A must encrypt)
+ * into out. */
+int call_sdp_late_offer(struct call *c, struct branch *b, const struct sdp *offer_b,
+			struct media *m, const char *addr, struct mbuf *out, uint16_t *code,
+			const char **reason);
+/* Late offer, A's answer (from its ACK): A side set; our answer to B's offer (A's codecs) into
+ * out unless b is NULL. */
+int call_sdp_late_answer(struct call *c, struct branch *b, const struct sdp *offer_b,
+			 const struct sdp *answer_a, const char *addr, struct mbuf *out,
+			 uint16_t *code, const char **reason);
+/* An answer to offer that refuses every stream (port 0): what an ACK must carry when the
+ * session cannot be set up (RFC 3261 13.2.2.4), before the BYE. */
+int call_sdp_refuse(struct sdp_origin *o, const struct sdp *offer, const char *addr,
+		    struct mbuf *out);
 /* Point a side of a bridge at what an m= line says (no address, or not receiving: hold). */
 void call_sdp_set_remote(struct media_bridge *br, int side, const struct sdp_media *m, bool mux);
-/* Wipe every key the call still holds. */
+/* Wipe (and free) every key and keyed SDP the call still holds. */
 void call_sdp_wipe(struct call *c);
 /* "TLS+SRTP AES_CM_128_HMAC_SHA1_80", "UDP+RTP (clear)" ... for leg A or B. */
 void call_leg_security(const struct call *c, int side, char *buf, size_t size);
@@ -173,6 +269,11 @@ struct call_reinv {
  * and the keys in use (b: the winning fork, for leg B's). */
 void call_reinv_note(struct call *c, int side, const struct sdp *sd, const struct branch *b);
 /* Wipe the keys kept for re-offers. */
+/* The same for one m= line whose keys were agreed otherwise (a late offer: we answered B's
+ * offer, A answered ours): tx our key toward the side with its tag, rx the side's; NULL:
+ * plain RTP. */
+void call_reinv_note_media(struct call *c, int side, size_t i, const struct sdp_media *m,
+			   const struct sdp_key *tx, const struct sr_key *rx);
 void call_reinv_wipe(struct call *c);
 /* Whether a side's re-offer changes what the other side must know (codecs, streams,
  * direction), so that it is relayed; false: its address or keys only, answered on its leg. */

@@ -138,6 +138,13 @@ void call_reinv_note(struct call *c, int side, const struct sdp *sd, const struc
 	}
 }
 
+void call_reinv_note_media(struct call *c, int side, size_t i, const struct sdp_media *m,
+			   const struct sdp_key *tx, const struct sr_key *rx)
+{
+	if (i < CALL_MAX_MEDIA)
+		side_set(&c->media[i].side[side], m, tx, rx);
+}
+
 void call_reinv_wipe(struct call *c)
 {
 	for (size_t i = 0; i < CALL_MAX_MEDIA; i++) {

@@ -53,6 +53,12 @@ static int fail(uint16_t *code, const char **reason, uint16_t c, const char *r)
 	return EPROTO;
 }
 
+static int bridge_failed(const struct call *c, int err, uint16_t *code, const char **reason)
+{
+	log_warn("call %s: no media bridge: %s", c->id, strerror(err));
+	return fail(code, reason, 503, "No media ports free");
+}
+
 int call_sdp_offer_from_a(struct call *c, struct media *m, const struct sdp *offer,
 			  uint16_t *code, const char **reason)
 {
@@ -83,8 +89,8 @@ int call_sdp_offer_from_a(struct call *c, struct media *m, const struct sdp *off
 		int err = 0;
 		if (c->a_policy == ENC_MANDATORY && !cm->a_srtp)
 			err = fail(code, reason, 488, "Encryption required: SRTP over TLS");
-		else if (media_bridge_alloc(m, &cm->bridge, c))
-			err = fail(code, reason, 503, "No media ports free");
+		else if ((err = media_bridge_alloc(m, &cm->bridge, c)) != 0)
+			err = bridge_failed(c, err, code, reason);
 		if (!err) {
 			set_remote(cm->bridge, SIDE_A, om, om->rtcp_mux);
 			media_bridge_set_crypto(cm->bridge, SIDE_A, cm->a_srtp ? &rx : NULL,
@@ -101,7 +107,8 @@ int call_sdp_offer_from_a(struct call *c, struct media *m, const struct sdp *off
 	return 0;
 }
 
-/* What we offer a fork of B, from its extension's policy and its transport. */
+/* What we offer a leg (a fork of B, or A after a late offer), from its policy and its
+ * transport. */
 static enum sdp_srtp offer_mode(enum conf_encryption policy, bool tls)
 {
 	if (!tls || policy == ENC_OFF)
@@ -150,8 +157,9 @@ int call_sdp_offer_to_b(struct call *c, struct branch *b, const struct sdp *offe
 	return err;
 }
 
-/* Apply the winning fork's answer to the B side of each bridge. */
-static int apply_answer_b(struct call *c, struct branch *b, const struct sdp *ans,
+/* Apply a fork's answer to the B side of each bridge; with apply false only check it against
+ * the policy (so an early answer that fails leaves the bridge untouched). */
+static int apply_answer_b(struct call *c, struct branch *b, const struct sdp *ans, bool apply,
 			  uint16_t *code, const char **reason)
 {
 	for (size_t i = 0; i < c->nmedia && i < CALL_MAX_MEDIA; i++) {
@@ -169,12 +177,14 @@ static int apply_answer_b(struct call *c, struct branch *b, const struct sdp *an
 			return fail(code, reason, 488, "Callee's crypto answer is invalid");
 		if (err && b->mode == SDP_SRTP_MANDATORY)
 			return fail(code, reason, 488, "Callee answered without SRTP");
-		cm->b_srtp = err == 0;
-		cm->suite_b = cm->b_srtp ? sdp_suite_name(tx.suite) : NULL;
-		set_remote(cm->bridge, SIDE_B, am, am->rtcp_mux);
-		media_bridge_set_crypto(cm->bridge, SIDE_B, cm->b_srtp ? &rx : NULL,
-					cm->b_srtp ? &tx : NULL);
-		if (cm->b_srtp) {
+		if (apply) {
+			cm->b_srtp = err == 0;
+			cm->suite_b = cm->b_srtp ? sdp_suite_name(tx.suite) : NULL;
+			set_remote(cm->bridge, SIDE_B, am, am->rtcp_mux);
+			media_bridge_set_crypto(cm->bridge, SIDE_B, cm->b_srtp ? &rx : NULL,
+						cm->b_srtp ? &tx : NULL);
+		}
+		if (err == 0) {
 			OPENSSL_cleanse(&tx, sizeof(tx));
 			OPENSSL_cleanse(&rx, sizeof(rx));
 		}
@@ -182,22 +192,13 @@ static int apply_answer_b(struct call *c, struct branch *b, const struct sdp *an
 	return 0;
 }
 
-int call_sdp_answer(struct call *c, struct branch *b, const struct sdp *offer_a,
-		    const struct sdp *answer_b, const char *addr, struct mbuf *out, uint16_t *code,
-		    const char **reason)
+/* Our answer toward A at A's current o= version. */
+static int build_answer_a(struct call *c, const struct sdp *offer_a, const struct sdp *answer_b,
+			  const char *addr, struct mbuf *out)
 {
-	struct sdp_desc *d;
-	int err;
-	if (answer_b) {
-		err = apply_answer_b(c, b, answer_b, code, reason);
-		if (err)
-			return err;
-		call_reinv_note(c, SIDE_B, answer_b, b);
-	}
-	d = calloc(1, sizeof(*d));
+	struct sdp_desc *d = calloc(1, sizeof(*d));
 	if (!d)
-		return fail(code, reason, 500, "Out of memory");
-	sdp_origin_bump(&c->a_origin);
+		return ENOMEM;
 	d->origin = c->a_origin;
 	d->addr = addr;
 	d->nmedia = offer_a->nmedia;
@@ -224,20 +225,306 @@ int call_sdp_answer(struct call *c, struct branch *b, const struct sdp *offer_a,
 			dm->nkeys = 1;
 		}
 	}
-	err = sdp_build(out, d);
+	int err = sdp_build(out, d);
 	free(d);
+	return err;
+}
+
+static void wipe_free(char **p, size_t *len)
+{
+	if (*p)
+		OPENSSL_cleanse(*p, *len);
+	free(*p);
+	*p = NULL;
+	*len = 0;
+}
+
+/* Our answer toward A. Once A holds one (a 183's), the same bytes again while nothing
+ * changed: a UA may take the 2xx's SDP for a new answer only if its o= version grew (RFC 3264
+ * 8), and many compare the bytes; a changed one (another fork won, the callee's codecs or
+ * direction moved) gets the next version. Same keys either way: A already has ours. */
+static int answer_a_stable(struct call *c, const struct sdp *offer_a,
+			   const struct sdp *answer_b, const char *addr, struct mbuf *out)
+{
+	int err;
+	if (c->a_sent) {
+		err = build_answer_a(c, offer_a, answer_b, addr, out);
+		if (err || (out->len == c->a_sent_len && !memcmp(out->buf, c->a_sent, out->len)))
+			return err;
+		OPENSSL_cleanse(out->buf, out->len);
+		mbuf_reset(out);
+	}
+	sdp_origin_bump(&c->a_origin);
+	return build_answer_a(c, offer_a, answer_b, addr, out);
+}
+
+int call_sdp_answer(struct call *c, struct branch *b, const struct sdp *offer_a,
+		    const struct sdp *answer_b, const char *addr, struct mbuf *out, uint16_t *code,
+		    const char **reason)
+{
+	int err;
+	if (answer_b) {
+		err = apply_answer_b(c, b, answer_b, true, code, reason);
+		if (err)
+			return err;
+		call_reinv_note(c, SIDE_B, answer_b, b);
+	}
+	err = answer_a_stable(c, offer_a, answer_b, addr, out);
 	for (size_t i = 0; i < CALL_MAX_MEDIA; i++)
 		sdp_key_wipe(&c->media[i].a_tx);
+	wipe_free(&c->a_sent, &c->a_sent_len);
 	if (err)
 		return fail(code, reason, 500, "Cannot build the answer");
 	return 0;
 }
 
+int call_sdp_early(struct call *c, struct branch *b, const struct sdp *offer_a,
+		   const struct sdp *answer_b, const char *addr, struct mbuf *out, uint16_t *code,
+		   const char **reason)
+{
+	int err = apply_answer_b(c, b, answer_b, false, code, reason);
+	if (!err)
+		err = apply_answer_b(c, b, answer_b, true, code, reason);
+	if (err)
+		return err;
+	if (answer_a_stable(c, offer_a, answer_b, addr, out))
+		return fail(code, reason, 500, "Cannot build the answer");
+	char *copy = malloc(out->len ? out->len : 1);
+	if (!copy)
+		return fail(code, reason, 500, "Out of memory");
+	memcpy(copy, out->buf, out->len);
+	wipe_free(&c->a_sent, &c->a_sent_len);
+	c->a_sent = copy;
+	c->a_sent_len = out->len;
+	return 0;
+}
+
+/* The mode an m= line of a peer's offer asks for, as we may honour it: keys only from a TLS
+ * leg (RFC 4568 8.3). An error reason when the policy forbids the stream. */
+static const char *offer_mode_in(const struct sdp_media *om, bool tls,
+				 enum conf_encryption policy, enum sdp_srtp *mode)
+{
+	*mode = sdp_media_srtp(om);
+	if (*mode != SDP_SRTP_NONE && !tls) {
+		if (*mode == SDP_SRTP_MANDATORY)
+			return "SRTP keys sent without TLS";
+		*mode = SDP_SRTP_NONE; /* burnt keys: ignore them */
+	}
+	if (*mode == SDP_SRTP_MANDATORY && policy == ENC_OFF)
+		return "Encryption is off for this extension";
+	return NULL;
+}
+
+int call_sdp_late_offer(struct call *c, struct branch *b, const struct sdp *offer_b,
+			struct media *m, const char *addr, struct mbuf *out, uint16_t *code,
+			const char **reason)
+{
+	size_t bridged = 0;
+	enum sdp_srtp a_mode = offer_mode(c->a_policy, c->a_tls);
+	int err = 0;
+
+	c->nmedia = offer_b->nmedia;
+	for (size_t i = 0; i < offer_b->nmedia && i < CALL_MAX_MEDIA && !err; i++) {
+		const struct sdp_media *om = &offer_b->media[i];
+		struct call_media *cm = &c->media[i];
+		struct sr_key rx;
+		memset(&rx, 0, sizeof(rx));
+		if (!anchored(om))
+			continue; /* refused toward A and in our answer to B */
+		if (b) {
+			enum sdp_srtp mode;
+			const char *why = offer_mode_in(om, b->tls, b->policy, &mode);
+			if (why)
+				return fail(code, reason, 488, why);
+			if (mode != SDP_SRTP_NONE && b->policy != ENC_OFF) {
+				if (sdp_crypto_answer(om, SDP_SUITES_ALL, &c->b_tx[i], &rx) == 0) {
+					cm->b_srtp = true;
+					cm->suite_b = sdp_suite_name(c->b_tx[i].key.suite);
+				} else if (mode == SDP_SRTP_MANDATORY) {
+					return fail(code, reason, 488, "No usable SRTP crypto suite");
+				}
+			}
+			if (b->policy == ENC_MANDATORY && !cm->b_srtp)
+				return fail(code, reason, 488, "Encryption required: SRTP over TLS");
+		}
+		if ((err = media_bridge_alloc(m, &cm->bridge, c)) != 0)
+			err = bridge_failed(c, err, code, reason);
+		else if (b) {
+			set_remote(cm->bridge, SIDE_B, om, om->rtcp_mux);
+			media_bridge_set_crypto(cm->bridge, SIDE_B, cm->b_srtp ? &rx : NULL,
+						cm->b_srtp ? &c->b_tx[i].key : NULL);
+			call_reinv_note_media(c, SIDE_B, i, om, cm->b_srtp ? &c->b_tx[i] : NULL,
+					      cm->b_srtp ? &rx : NULL);
+		}
+		if (cm->b_srtp)
+			OPENSSL_cleanse(&rx, sizeof(rx));
+		if (!err && a_mode != SDP_SRTP_NONE && sdp_keys_offer(&c->a_keys[i], SDP_SUITES_ALL))
+			err = fail(code, reason, 500, "Cannot make keys");
+		bridged += !err;
+	}
+	if (err)
+		return err;
+	if (!bridged)
+		return fail(code, reason, 488, "No usable media stream");
+
+	struct sdp_desc *d = calloc(1, sizeof(*d));
+	if (!d)
+		return fail(code, reason, 500, "Out of memory");
+	sdp_origin_bump(&c->a_origin);
+	d->origin = c->a_origin;
+	d->addr = addr;
+	d->nmedia = offer_b->nmedia;
+	for (size_t i = 0; i < offer_b->nmedia; i++) {
+		const struct sdp_media *om = &offer_b->media[i];
+		struct sdp_desc_media *dm = &d->media[i];
+		struct media_bridge *br = i < CALL_MAX_MEDIA ? c->media[i].bridge : NULL;
+		dm->from = om;
+		dm->proto = om->proto;
+		dm->dir = om->dir;
+		if (!br)
+			continue;
+		struct sa rtp, rtcp;
+		media_bridge_local(br, SIDE_A, &rtp, &rtcp);
+		dm->port = sa_port(&rtp);
+		dm->rtcp_port = sa_port(&rtcp);
+		dm->rtcp_mux = true;
+		dm->proto = sdp_proto_for(a_mode, sdp_proto_is_avpf(om->proto));
+		if (a_mode != SDP_SRTP_NONE) {
+			dm->keys = c->a_keys[i].key;
+			dm->nkeys = c->a_keys[i].n;
+		}
+	}
+	err = sdp_build(out, d);
+	free(d);
+	return err ? fail(code, reason, 500, "Cannot build the offer") : 0;
+}
+
+int call_sdp_late_answer(struct call *c, struct branch *b, const struct sdp *offer_b,
+			 const struct sdp *answer_a, const char *addr, struct mbuf *out,
+			 uint16_t *code, const char **reason)
+{
+	enum sdp_srtp a_mode = offer_mode(c->a_policy, c->a_tls);
+	/* check first: nothing is applied from an answer that fails */
+	for (int apply = 0; apply < 2; apply++) {
+		for (size_t i = 0; i < c->nmedia && i < CALL_MAX_MEDIA; i++) {
+			struct call_media *cm = &c->media[i];
+			if (!cm->bridge)
+				continue;
+			if (i >= answer_a->nmedia)
+				return fail(code, reason, 488, "Caller's answer lacks a stream");
+			const struct sdp_media *am = &answer_a->media[i];
+			if (!am->port)
+				continue;
+			struct sr_key tx, rx;
+			int err = a_mode == SDP_SRTP_NONE ? ENOENT
+							  : sdp_keys_match(&c->a_keys[i], am, &tx, &rx);
+			if (err == EPROTO)
+				return fail(code, reason, 488, "Caller's crypto answer is invalid");
+			if (err && a_mode == SDP_SRTP_MANDATORY)
+				return fail(code, reason, 488, "Caller answered without SRTP");
+			if (apply) {
+				cm->a_srtp = err == 0;
+				cm->suite_a = cm->a_srtp ? sdp_suite_name(tx.suite) : NULL;
+				set_remote(cm->bridge, SIDE_A, am, am->rtcp_mux);
+				media_bridge_set_crypto(cm->bridge, SIDE_A, cm->a_srtp ? &rx : NULL,
+							cm->a_srtp ? &tx : NULL);
+				/* for re-offers: our key toward A under the tag A accepted */
+				struct sdp_key ours;
+				memset(&ours, 0, sizeof(ours));
+				if (cm->a_srtp)
+					ours.key = tx;
+				for (size_t k = 0; cm->a_srtp && k < c->a_keys[i].n; k++)
+					if (c->a_keys[i].key[k].key.suite == tx.suite)
+						ours.tag = c->a_keys[i].key[k].tag;
+				call_reinv_note_media(c, SIDE_A, i, am, cm->a_srtp ? &ours : NULL,
+						      cm->a_srtp ? &rx : NULL);
+				sdp_key_wipe(&ours);
+			}
+			if (err == 0) {
+				OPENSSL_cleanse(&tx, sizeof(tx));
+				OPENSSL_cleanse(&rx, sizeof(rx));
+			}
+		}
+	}
+	if (!b)
+		return 0;
+
+	struct sdp_desc *d = calloc(1, sizeof(*d));
+	if (!d)
+		return fail(code, reason, 500, "Out of memory");
+	sdp_origin_bump(&c->b_origin);
+	d->origin = c->b_origin;
+	d->addr = addr;
+	d->nmedia = offer_b->nmedia;
+	for (size_t i = 0; i < offer_b->nmedia; i++) {
+		const struct sdp_media *om = &offer_b->media[i];
+		struct sdp_desc_media *dm = &d->media[i];
+		struct call_media *cm = i < CALL_MAX_MEDIA ? &c->media[i] : NULL;
+		const struct sdp_media *am = i < answer_a->nmedia ? &answer_a->media[i] : NULL;
+		dm->from = om;
+		dm->proto = om->proto;
+		dm->dir = om->dir;
+		if (!cm || !cm->bridge || !am || !am->port)
+			continue; /* port 0 */
+		struct sa rtp, rtcp;
+		media_bridge_local(cm->bridge, SIDE_B, &rtp, &rtcp);
+		dm->from = am; /* the caller's choice among the callee's codecs */
+		dm->port = sa_port(&rtp);
+		dm->rtcp_port = sa_port(&rtcp);
+		dm->rtcp_mux = om->rtcp_mux;
+		dm->dir = sdp_dir_answer(om->dir, am->dir);
+		if (cm->b_srtp) {
+			dm->keys = &c->b_tx[i];
+			dm->nkeys = 1;
+		}
+	}
+	int err = sdp_build(out, d);
+	free(d);
+	return err ? fail(code, reason, 500, "Cannot build the answer") : 0;
+}
+
+int call_sdp_refuse(struct sdp_origin *o, const struct sdp *offer, const char *addr,
+		    struct mbuf *out)
+{
+	struct sdp_desc *d = calloc(1, sizeof(*d));
+	if (!d)
+		return ENOMEM;
+	sdp_origin_bump(o);
+	d->origin = *o;
+	d->addr = addr;
+	d->nmedia = offer->nmedia;
+	for (size_t i = 0; i < offer->nmedia; i++) {
+		d->media[i].from = &offer->media[i];
+		d->media[i].proto = offer->media[i].proto;
+		d->media[i].dir = offer->media[i].dir;
+	}
+	int err = sdp_build(out, d);
+	free(d);
+	return err;
+}
+
+struct sdp *call_sdp_parse(const char *body, size_t len)
+{
+	struct sdp *s = malloc(sizeof(*s));
+	if (s && sdp_parse(s, body, len)) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
 void call_sdp_wipe(struct call *c)
 {
 	call_reinv_wipe(c);
-	for (size_t i = 0; i < CALL_MAX_MEDIA; i++)
+	for (size_t i = 0; i < CALL_MAX_MEDIA; i++) {
 		sdp_key_wipe(&c->media[i].a_tx);
+		sdp_keys_wipe(&c->a_keys[i]);
+		sdp_key_wipe(&c->b_tx[i]);
+	}
+	wipe_free(&c->a_sent, &c->a_sent_len);
+	wipe_free(&c->early_ans, &c->early_ans_len);
+	wipe_free(&c->b_offer, &c->b_offer_len);
+	wipe_free(&c->b_ack, &c->b_ack_len);
 	for (size_t j = 0; j < c->nbr; j++)
 		for (size_t i = 0; i < CALL_MAX_MEDIA; i++)
 			sdp_keys_wipe(&c->br[j].keys[i]);

@@ -377,6 +377,8 @@ void pbx_request(struct sip_strans *st, const struct sip_msg *req, const struct 
 			pbx_reply(st, 503, "Shutting down", PBX_SERVER_HDR);
 		return;
 	}
+	if (!st && calls_ack(p->calls, req))
+		return; /* the answer to a late offer */
 	if (req->to.tag.l || !st) { /* inside a dialog, or an ACK for a 2xx */
 		if (!calls_in_dialog(p->calls, st, req, from) && st)
 			pbx_reply(st, 481, NULL, PBX_SERVER_HDR);

@@ -28,10 +28,10 @@ cleanup() {
 			echo "==== $f (last 60 lines)"
 			tail -n 60 "$f"
 		done
-		rm -rf "$TMP"
+		[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
 		exit 1
 	fi
-	rm -rf "$TMP"
+	[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT
 
