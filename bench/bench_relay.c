@@ -7,30 +7,38 @@
  * receiver thread that decrypts every packet of one call in VERIFY_EVERY with the key the
  * relay gave that phone, so a relay that forwards garbage, or under the wrong key, shows as
  * verify_failed rather than as a good figure. The receiver polls every millisecond rather
- * than sleeping in epoll, so a relay does not pay for waking it. On loopback a relay's sends
- * also pay the receive path of the phones' sockets; the kernel floor printed first (one
- * sendmmsg + one recvmmsg of one packet) is what a relayed packet can cost at least.
+ * than sleeping in epoll, so a relay does not pay for waking it. The relay runs alone on the
+ * last CPU, the load on the others (relay_proc.h; BENCH_RELAY_PIN=0: no pinning). Loss counts
+ * what the phones sent and did not get back, 300 ms after the last packet: a relay that falls
+ * behind loses what it still has queued. On loopback a relay's sends also pay the receive
+ * path of the phones' sockets; the kernel floor printed first (one sendmmsg + one recvmmsg of
+ * one packet) is what a relayed packet can cost at least.
  *
  * Sotto: ONE in-process media worker, AES_CM_128_HMAC_SHA1_80 on both legs; CPU from
  * /proc/self/task/TID/schedstat (ns on CPU) of the thread named sotto-media0, packets from the
  * bridges' counters. Target: <= 5 us per relayed SRTP packet.
  *
- * rtpengine (Debian's rtpengine-daemon, in PATH): started for each call count, userspace only
- * (--table=-1), one worker thread (--num-threads=1), on 127.0.0.1 with ports RTPE_PORT_MIN..
- * RTPE_PORT_MAX, logging to a temporary directory, killed when the run ends (and if the bench
- * dies). bench/rtpe_ng.py makes each call through the ng protocol (offer, answer) and hands
- * back the ports and keys rtpengine put in its SDPs. rtpengine forwards SRTP untouched when both
- * legs share suite and key, which it arranges by copying keys across whenever the suites match;
- * so the callee leg takes rtpengine's own AES_CM_128_HMAC_SHA1_32 line (same work as _80:
- * same digest, shorter tag) and rtpengine decrypts and re-encrypts every packet with keys of
- * its own on both legs, as Sotto does; the bench checks no phone got the other's key. CPU is
- * the sum over all its threads (/proc/PID/task/TID/schedstat) over the same window; packets are
- * those the phones received. Target: Sotto <= 1/3 of rtpengine's CPU per packet.
+ * rtpengine (Debian's rtpengine-daemon, in PATH; relay_rtpe.h): started for each call count,
+ * userspace only (--table=-1), one worker thread, on 127.0.0.1 with ports of its own, logging
+ * to a temporary directory, stopped when the run ends (killed if the bench dies).
+ * bench/rtpe_ng.py makes each call through the ng protocol (offer, answer) and hands back the
+ * ports and keys rtpengine put in its SDPs. rtpengine forwards SRTP untouched when both legs
+ * share suite and key, and arranges that by copying keys across whenever the suites match; so
+ * the callee leg takes rtpengine's own AES_CM_128_HMAC_SHA1_32 line (the work of _80: same
+ * digest, shorter tag) and rtpengine decrypts and re-encrypts every packet under keys of its
+ * own on both legs, as Sotto does; the bench checks that no phone got the other's key. CPU is
+ * the sum over all its threads (/proc/PID/task/TID/schedstat) over the same window; packets
+ * are those the phones received. Target: Sotto <= 1/3 of rtpengine's CPU per packet.
+ *
+ * Both relays cost less per packet the more packets each wake-up finds: measured here,
+ * rtpengine spends 14-19 us per packet at 50-200 calls (the 15-24 us the issue quotes), about
+ * 11 us at 500 calls and 8 us once its thread is saturated (short of 2000 calls); with
+ * BENCH_RELAY_RTPE_PASSTHROUGH=1 (no crypto on its side) 3 us less.
  *
  * Then the largest call count Sotto's one worker sustains (< 0.1% loss, the full load offered,
  * every sampled packet verified), by a short search from the call counts run. The generator
- * and receiver share the machine with the relay: on a small machine they may be the limit, and
- * the output says so (offered load below nominal).
+ * and receiver need CPU too: on a small machine they may be the limit, and the output says so
+ * (offered load below nominal).
  *
  * Usage: bench_relay [seconds] [calls ...]   (default: 5 s, 500 and 2000 calls)
  * BENCH_RELAY_PLAIN=1: plain RTP on both legs, Sotto only (for comparison).
@@ -754,10 +762,14 @@ static void summary(const struct result *s, const struct result *e, size_t n)
 			       su, "-", "-", s[i].pps, "-", loss_pct(&s[i]), "-");
 			continue;
 		}
-		printf("%6u %9.2f %9.2f %6.2f %10.0f %10.0f %9.3f%% %9.3f%%  %s%s\n", s[i].ncalls,
-		       su, eu, eu > 0 ? su / eu : 0.0, s[i].pps, e[i].pps, loss_pct(&s[i]),
-		       loss_pct(&e[i]), why_not(&e[i]) ? "NO: " : "yes",
-		       why_not(&e[i]) ? why_not(&e[i]) : "");
+		printf("%6u %9.2f %9.2f %6.2f %10.0f %10.0f %9.3f%% %9.3f%%  ", s[i].ncalls, su,
+		       eu, eu > 0 ? su / eu : 0.0, s[i].pps, e[i].pps, loss_pct(&s[i]),
+		       loss_pct(&e[i]));
+		if (why_not(&e[i]))
+			printf("NO: %s (its CPU: %.0f%%)\n", why_not(&e[i]),
+			       100.0 * e[i].cpu_s / e[i].wall_s);
+		else
+			printf("yes\n");
 	}
 	printf("target: ratio <= 0.33 (Sotto at most 1/3 of rtpengine's CPU per relayed "
 	       "packet)%s\n",
