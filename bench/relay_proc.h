@@ -46,21 +46,29 @@ static int proc_find_thread(const char *prefix)
 	return tid;
 }
 
-/* Nanoseconds thread tid of process pid has run: schedstat, else utime+stime ticks. */
-static uint64_t proc_task_cpu_ns(int pid, int tid)
+/* Time on a CPU, and time runnable but waiting for one (a busy machine), in ns. */
+struct proc_time {
+	uint64_t cpu_ns, wait_ns;
+};
+
+/* Of thread tid of process pid: schedstat, else utime+stime ticks from stat (no wait). */
+static void proc_task_time(int pid, int tid, struct proc_time *t)
 {
 	char path[64];
-	unsigned long long ns = 0;
+	unsigned long long cpu = 0, wait = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", pid, tid);
 	f = fopen(path, "r");
 	if (f) {
-		int ok = fscanf(f, "%llu", &ns) == 1;
+		int ok = fscanf(f, "%llu %llu", &cpu, &wait) == 2;
 
 		fclose(f);
-		if (ok)
-			return ns;
+		if (ok) {
+			t->cpu_ns += cpu;
+			t->wait_ns += wait;
+			return;
+		}
 	}
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
 	f = fopen(path, "r");
@@ -75,30 +83,32 @@ static uint64_t proc_task_cpu_ns(int pid, int tid)
 		p = strrchr(buf, ')');
 		if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
 				&st) == 2)
-			return (uint64_t)(ut + st) * 1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
+			t->cpu_ns += (uint64_t)(ut + st) * 1000000000ull /
+				     (uint64_t)sysconf(_SC_CLK_TCK);
 	}
-	return 0;
 }
 
 /* One thread (tid > 0), or the sum over all threads of pid (tid 0). */
-static uint64_t proc_cpu_ns(int pid, int tid)
+static struct proc_time proc_time(int pid, int tid)
 {
+	struct proc_time t = {0};
 	char path[64];
 	struct dirent *de;
-	uint64_t sum = 0;
 	DIR *d;
 
-	if (tid > 0)
-		return proc_task_cpu_ns(pid, tid);
+	if (tid > 0) {
+		proc_task_time(pid, tid, &t);
+		return t;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	d = opendir(path);
 	if (!d)
-		return 0;
+		return t;
 	while ((de = readdir(d)))
 		if (de->d_name[0] != '.')
-			sum += proc_task_cpu_ns(pid, atoi(de->d_name));
+			proc_task_time(pid, atoi(de->d_name), &t);
 	closedir(d);
-	return sum;
+	return t;
 }
 
 /* Where the relay runs (the last CPU allowed to us at start) and the load (the others). */
