@@ -780,6 +780,15 @@ static void sotto_capacity(const struct result *done, size_t ndone)
 		       us_per_pkt(&busiest), busiest.pps, 1e6 / us_per_pkt(&busiest) / 100.0);
 }
 
+/* "-" for what did not run. */
+static void cell(const struct result *r, double v, const char *fmt)
+{
+	if (r->ran)
+		printf(fmt, v);
+	else
+		printf(" %*s", atoi(fmt + 2), "-");
+}
+
 static void summary(const struct result *s, const struct result *e, size_t n)
 {
 	printf("== relay summary: CPU per relayed packet, one relay core each, the same load\n");
@@ -787,20 +796,23 @@ static void summary(const struct result *s, const struct result *e, size_t n)
 	       "ratio", "sotto_pps", "rtpe_pps", "sotto_loss", "rtpe_loss", "rtpengine sustains it");
 	for (size_t i = 0; i < n; i++) {
 		double su = us_per_pkt(&s[i]), eu = us_per_pkt(&e[i]);
+		struct result both = {.ran = s[i].ran && e[i].ran && eu > 0};
 
-		if (!e[i].ran) {
-			printf("%6u %9.2f %9s %6s %10.0f %10s %9.3f%% %10s  not run\n", s[i].ncalls,
-			       su, "-", "-", s[i].pps, "-", loss_pct(&s[i]), "-");
-			continue;
-		}
-		printf("%6u %9.2f %9.2f %6.2f %10.0f %10.0f %9.3f%% %9.3f%%  ", s[i].ncalls, su,
-		       eu, eu > 0 ? su / eu : 0.0, s[i].pps, e[i].pps, loss_pct(&s[i]),
-		       loss_pct(&e[i]));
-		if (why_not(&e[i]))
-			printf("NO: %s (ran %.0f%%, waited for its CPU %.0f%%)\n", why_not(&e[i]),
+		printf("%6u", s[i].ncalls ? s[i].ncalls : e[i].ncalls);
+		cell(&s[i], su, " %9.2f");
+		cell(&e[i], eu, " %9.2f");
+		cell(&both, both.ran ? su / eu : 0.0, " %6.2f");
+		cell(&s[i], s[i].pps, " %10.0f");
+		cell(&e[i], e[i].pps, " %10.0f");
+		cell(&s[i], loss_pct(&s[i]), " %9.3f%%");
+		cell(&e[i], loss_pct(&e[i]), " %9.3f%%");
+		if (!e[i].ran)
+			printf("  not run\n");
+		else if (why_not(&e[i]))
+			printf("  NO: %s (ran %.0f%%, waited for its CPU %.0f%%)\n", why_not(&e[i]),
 			       cpu_pct(&e[i]), wait_pct(&e[i]));
 		else
-			printf("yes\n");
+			printf("  yes\n");
 	}
 	printf("target: ratio <= 0.33 (Sotto at most 1/3 of rtpengine's CPU per relayed "
 	       "packet)%s\n",
@@ -852,7 +864,7 @@ int main(int argc, char **argv)
 		       proc_cpus_.relay_cpu);
 	for (unsigned i = 0; i < ncounts; i++) {
 		if (run_sotto(counts[i], seconds, &sotto[i]))
-			return 1;
+			printf("sotto: the run with %u calls failed (see above)\n", counts[i]);
 		if (!use_rtpe)
 			continue;
 		if (counts[i] * 4 > RTPE_PORT_MAX - RTPE_PORT_MIN + 1)
@@ -860,7 +872,7 @@ int main(int argc, char **argv)
 			       counts[i], RTPE_PORT_MAX - RTPE_PORT_MIN + 1);
 		else if (run_rtpe(counts[i], seconds, helper, &rtpe[i]))
 			printf("rtpengine: the run with %u calls failed (see above)\n", counts[i]);
-		if (rtpe[i].ran && us_per_pkt(&rtpe[i]) > 0)
+		if (sotto[i].ran && rtpe[i].ran && us_per_pkt(&rtpe[i]) > 0)
 			printf("ratio calls=%u: sotto/rtpengine CPU per relayed packet = %.2f "
 			       "(target <= 0.33)\n",
 			       counts[i], us_per_pkt(&sotto[i]) / us_per_pkt(&rtpe[i]));
