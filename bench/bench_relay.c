@@ -32,10 +32,10 @@
  * the sum over all its threads (/proc/PID/task/TID/schedstat) over the same window; packets
  * are those the phones received. Target: Sotto <= 1/3 of rtpengine's CPU per packet.
  *
- * Both relays cost less per packet the more packets each wake-up finds: measured here,
- * rtpengine spends 14-19 us per packet at 50-200 calls (the 15-24 us the issue quotes), about
- * 11 us at 500 calls and 8 us once its thread is saturated (short of 2000 calls); with
- * BENCH_RELAY_RTPE_PASSTHROUGH=1 (no crypto on its side) 3 us less.
+ * Both relays cost less per packet the more packets each wake-up finds. Measured here (2 cores,
+ * shared): rtpengine spends 14-24 us per packet at 50-200 calls (the 15-24 us the issue
+ * quotes), 13-15 us at 500 calls and about 8 us once its thread is saturated, at 1250-1500
+ * calls; with BENCH_RELAY_RTPE_PASSTHROUGH=1 (no crypto on its side) 2-2.5 us less.
  *
  * Then the largest call count Sotto's one worker sustains (< 0.1% loss, the full load offered,
  * every sampled packet verified), by a short search from the call counts run. The generator
