@@ -71,7 +71,7 @@
 
 enum {
 	NSOCK = 16, /* generator sockets per side, shared by many calls (latching is per bridge) */
-	PAYLOAD = 160,	 /* 20 ms of G.711 */
+	PAYLOAD = 160, /* 20 ms of G.711 */
 	PTIME_MS = 20,
 	VERIFY_EVERY = 16, /* the receiver decrypts every packet of one call in this many */
 	PORT_MIN = 20000,
@@ -90,7 +90,7 @@ struct leg {
 
 struct bcall {
 	struct media_bridge *b; /* NULL for rtpengine */
-	struct sa la, lb;	/* relay ports the phones send to */
+	struct sa la, lb;       /* relay ports the phones send to */
 	struct leg leg[2];
 };
 
@@ -114,7 +114,7 @@ struct result {
 	unsigned long sent, received, verified, verify_failed;
 };
 
-static bool plain;	 /* BENCH_RELAY_PLAIN: no SRTP anywhere */
+static bool plain;       /* BENCH_RELAY_PLAIN: no SRTP anywhere */
 static bool passthrough; /* BENCH_RELAY_RTPE_PASSTHROUGH */
 
 static uint64_t mono_ns(void)
@@ -408,10 +408,7 @@ struct stopper {
 	struct tmr t;
 };
 
-static void stop_loop(void *arg)
-{
-	loop_stop(((struct stopper *)arg)->l);
-}
+static void stop_loop(void *arg) { loop_stop(((struct stopper *)arg)->l); }
 
 /* Let time pass: on Sotto's signalling loop (which drives the worker), else asleep. */
 static void wait_ms(struct loop *l, unsigned ms)
@@ -432,7 +429,7 @@ static void wait_ms(struct loop *l, unsigned ms)
 
 /* Run the load: 1 s warm-up (latching, caches), then the measured window, then a drain. */
 static void measure(struct bench *bn, struct loop *l, int pid, int tid, unsigned seconds,
-		    struct result *r)
+                    struct result *r)
 {
 	pthread_t gth, rth;
 	uint64_t w0, w1, p0, p1, s0, s1;
@@ -478,7 +475,7 @@ static double us_per_pkt(const struct result *r)
 static double loss_pct(const struct result *r)
 {
 	return r->sent > r->received ? 100.0 * (double)(r->sent - r->received) / (double)r->sent
-				     : 0.0;
+	                             : 0.0;
 }
 
 static double cpu_pct(const struct result *r)
@@ -557,7 +554,7 @@ static int sotto_calls(struct bench *bn, struct media *m)
 				err = media_bridge_set_crypto(c->b, s, &lg->tx, &lg->rx);
 			if (!err)
 				err = media_bridge_set_remote(c->b, s, &bn->gen_addr[s][i % NSOCK],
-							      NULL, false);
+				                              NULL, false);
 		}
 	}
 	return err;
@@ -589,14 +586,13 @@ static int run_sotto(unsigned ncalls, unsigned seconds, struct result *r)
 	sum_stats(bn, &t);
 	printf("relay_%s calls=%u workers=1 seconds=%.1f relayed_pps=%.0f worker_cpu=%.0f%% "
 	       "worker_cpu_us_per_pkt=%.2f pps_per_core=%.0f%s\n",
-	       plain ? "plain" : "srtp", ncalls, r->wall_s, r->pps, cpu_pct(r),
-	       us_per_pkt(r), r->cpu_s > 0 ? r->relayed / r->cpu_s : 0.0,
-	       plain ? "" : " (target <= 5)");
+	       plain ? "plain" : "srtp", ncalls, r->wall_s, r->pps, cpu_pct(r), us_per_pkt(r),
+	       r->cpu_s > 0 ? r->relayed / r->cpu_s : 0.0, plain ? "" : " (target <= 5)");
 	printf("  sent=%lu received=%lu loss=%.3f%% offered=%.1f%% runq_wait=%.0f%% relay_in=%llu "
 	       "relay_out=%llu auth_failures=%llu replays=%llu dropped=%llu verified=%lu "
 	       "verify_failed=%lu\n",
-	       r->sent, r->received, loss_pct(r), offered_pct(r), wait_pct(r), (unsigned long long)t.in,
-	       (unsigned long long)t.out, (unsigned long long)t.auth,
+	       r->sent, r->received, loss_pct(r), offered_pct(r), wait_pct(r),
+	       (unsigned long long)t.in, (unsigned long long)t.out, (unsigned long long)t.auth,
 	       (unsigned long long)t.replays, (unsigned long long)t.dropped, r->verified,
 	       r->verify_failed);
 	fflush(stdout);
@@ -644,12 +640,13 @@ static int run_rtpe(unsigned ncalls, unsigned seconds, const char *helper, struc
 	err = rtpe_start(&re, proc_relay_cpus());
 	if (!err)
 		err = rtpe_calls(&re, helper, passthrough, ncalls, (const uint16_t(*)[2])phone,
-				 rtpe_call_set, bn);
+		                 rtpe_call_set, bn);
 	if (!err) {
 		measure(bn, NULL, re.pid, 0, seconds, r);
 		print_result(passthrough ? "rtpengine_passthrough" : "rtpengine_srtp", r);
 		if (why_not(r))
-			printf("  rtpengine does not sustain %u calls on one thread: %s (it ran %.0f%% "
+			printf("  rtpengine does not sustain %u calls on one thread: %s (it ran "
+			       "%.0f%% "
 			       "and waited for its CPU %.0f%% of the time)\n",
 			       ncalls, why_not(r), cpu_pct(r), wait_pct(r));
 		fflush(stdout);
@@ -694,8 +691,10 @@ static void udp_floor(unsigned npairs)
 	for (unsigned k = 0; k < N; k++) {
 		unsigned i = k % open_;
 		struct iovec iov = {.iov_base = buf, .iov_len = 12 + PAYLOAD + 10};
-		struct mmsghdr m = {.msg_hdr = {.msg_name = &to[i].u, .msg_namelen = to[i].len,
-						.msg_iov = &iov, .msg_iovlen = 1}};
+		struct mmsghdr m = {.msg_hdr = {.msg_name = &to[i].u,
+		                                .msg_namelen = to[i].len,
+		                                .msg_iov = &iov,
+		                                .msg_iovlen = 1}};
 		struct sockaddr_storage from;
 
 		sendmmsg(tx[i], &m, 1, 0);
@@ -707,7 +706,7 @@ static void udp_floor(unsigned npairs)
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
 	printf("udp_floor pairs=%u send_recv_cpu_us_per_pkt=%.2f\n", open_,
 	       ((double)(c1.tv_sec - c0.tv_sec) * 1e9 + (double)(c1.tv_nsec - c0.tv_nsec)) / N /
-		       1e3);
+	           1e3);
 	for (unsigned i = 0; i < open_; i++) {
 		close(tx[i]);
 		close(rx[i]);
@@ -725,7 +724,7 @@ out:
 static void sotto_capacity(const struct result *done, size_t ndone)
 {
 	const unsigned cap = (PORT_MAX - PORT_MIN + 1) / 4; /* bridges the port range holds */
-	unsigned lo = 0, hi = 0;			    /* hi 0: none failed above lo */
+	unsigned lo = 0, hi = 0;                            /* hi 0: none failed above lo */
 	struct result best = {0}, busiest = {0}, first_out = {0};
 
 	for (size_t i = 0; i < ndone; i++) {
@@ -752,11 +751,14 @@ static void sotto_capacity(const struct result *done, size_t ndone)
 		if (n <= lo)
 			break;
 		if (run_sotto(n, SEARCH_SECONDS, &r)) {
-			printf("  the probe at %u calls could not run (ports taken by another run?)\n", n);
+			printf(
+			    "  the probe at %u calls could not run (ports taken by another run?)\n",
+			    n);
 			break;
 		}
 		/* Lost packets while others had its CPU: that says little, look again. */
-		if (why_not(&r) && wait_pct(&r) >= BUSY_WAIT_PCT && run_sotto(n, SEARCH_SECONDS, &r))
+		if (why_not(&r) && wait_pct(&r) >= BUSY_WAIT_PCT &&
+		    run_sotto(n, SEARCH_SECONDS, &r))
 			break;
 		if (!why_not(&r))
 			best = r, lo = n;
@@ -775,9 +777,10 @@ static void sotto_capacity(const struct result *done, size_t ndone)
 		printf(" (the port range holds %u calls: not searched further)\n", cap);
 	/* Per packet it costs less the busier it is: project from the busiest run. */
 	if (busiest.ran && us_per_pkt(&busiest) > 0)
-		printf("  at %.2f us per packet (%.0f packets/s, the busiest run) one fully busy core "
-		       "would relay %.0f calls\n",
-		       us_per_pkt(&busiest), busiest.pps, 1e6 / us_per_pkt(&busiest) / 100.0);
+		printf(
+		    "  at %.2f us per packet (%.0f packets/s, the busiest run) one fully busy core "
+		    "would relay %.0f calls\n",
+		    us_per_pkt(&busiest), busiest.pps, 1e6 / us_per_pkt(&busiest) / 100.0);
 }
 
 /* "-" for what did not run. */
@@ -792,8 +795,8 @@ static void cell(const struct result *r, double v, const char *fmt)
 static void summary(const struct result *s, const struct result *e, size_t n)
 {
 	printf("== relay summary: CPU per relayed packet, one relay core each, the same load\n");
-	printf("%6s %9s %9s %6s %10s %10s %10s %10s  %s\n", "calls", "sotto_us", "rtpe_us",
-	       "ratio", "sotto_pps", "rtpe_pps", "sotto_loss", "rtpe_loss", "rtpengine sustains it");
+	printf("%6s %9s %9s %6s %10s %10s %10s %10s  %s\n", "calls", "sotto_us", "rtpe_us", "ratio",
+	       "sotto_pps", "rtpe_pps", "sotto_loss", "rtpe_loss", "rtpengine sustains it");
 	for (size_t i = 0; i < n; i++) {
 		double su = us_per_pkt(&s[i]), eu = us_per_pkt(&e[i]);
 		struct result both = {.ran = s[i].ran && e[i].ran && eu > 0};

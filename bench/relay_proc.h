@@ -82,9 +82,9 @@ static void proc_task_time(int pid, int tid, struct proc_time *t)
 		buf[n] = '\0';
 		p = strrchr(buf, ')');
 		if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-				&st) == 2)
-			t->cpu_ns += (uint64_t)(ut + st) * 1000000000ull /
-				     (uint64_t)sysconf(_SC_CLK_TCK);
+		                &st) == 2)
+			t->cpu_ns +=
+			    (uint64_t)(ut + st) * 1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
 	}
 }
 
@@ -140,10 +140,7 @@ static void proc_cpus_init(void)
 }
 
 /* The relay's CPU set, NULL when not pinning. */
-static const cpu_set_t *proc_relay_cpus(void)
-{
-	return proc_cpus_.on ? &proc_cpus_.relay : NULL;
-}
+static const cpu_set_t *proc_relay_cpus(void) { return proc_cpus_.on ? &proc_cpus_.relay : NULL; }
 
 /* Run thread tid (0: the calling thread, and the threads it starts from now on) on the relay's
  * CPU or on the load's. */
@@ -151,7 +148,7 @@ static void proc_pin(int tid, bool relay)
 {
 	if (proc_cpus_.on)
 		(void)sched_setaffinity(tid, sizeof(cpu_set_t),
-					relay ? &proc_cpus_.relay : &proc_cpus_.load);
+		                        relay ? &proc_cpus_.relay : &proc_cpus_.load);
 }
 
 #endif

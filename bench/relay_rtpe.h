@@ -128,8 +128,8 @@ static int rtpe_start(struct rtpe *re, const cpu_set_t *cpus)
 		/* No config file (the package's turns on kernel forwarding and recording),
 		 * no pid file, no syslog; endpoints learnt from their first packet (as Sotto
 		 * latches), so that happens in the warm-up, not in the measured window. */
-		execlp("rtpengine", "rtpengine", "--config-file=none", "--foreground",
-		       "--table=-1", "--interface=127.0.0.1", ng, pmin, pmax, "--num-threads=1",
+		execlp("rtpengine", "rtpengine", "--config-file=none", "--foreground", "--table=-1",
+		       "--interface=127.0.0.1", ng, pmin, pmax, "--num-threads=1",
 		       "--media-num-threads=0", "--log-stderr", "--log-level=4",
 		       "--endpoint-learning=immediate", (char *)NULL);
 		_exit(127);
@@ -192,7 +192,8 @@ static int rtpe_parse(char *line, bool passthrough, unsigned *n, struct rtpe_cal
 	char *f[7], *save = NULL;
 	unsigned nf = 0;
 
-	for (char *t = strtok_r(line, "\t\n", &save); t && nf < 7; t = strtok_r(NULL, "\t\n", &save))
+	for (char *t = strtok_r(line, "\t\n", &save); t && nf < 7;
+	     t = strtok_r(NULL, "\t\n", &save))
 		f[nf++] = t;
 	if (nf != 7)
 		return EBADMSG;
@@ -213,8 +214,8 @@ typedef int(rtpe_call_h)(unsigned n, const struct rtpe_call *c, void *arg);
 
 /* Make ncalls calls; phone[n][side] is the port phone side of call n receives on (127.0.0.1).
  * h gets each call as made; rtpe_ng.py's output (keys) comes through a pipe. */
-static int rtpe_calls(const struct rtpe *re, const char *helper, bool passthrough,
-		      unsigned ncalls, const uint16_t (*phone)[2], rtpe_call_h *h, void *arg)
+static int rtpe_calls(const struct rtpe *re, const char *helper, bool passthrough, unsigned ncalls,
+                      const uint16_t (*phone)[2], rtpe_call_h *h, void *arg)
 {
 	char path[64], cmd[PATH_MAX + 160], line[1024];
 	unsigned got = 0;
@@ -230,7 +231,7 @@ static int rtpe_calls(const struct rtpe *re, const char *helper, bool passthroug
 	if (fclose(f))
 		return EIO;
 	snprintf(cmd, sizeof(cmd), "python3 '%s' %s%s <'%s'", helper, re->ng,
-		 passthrough ? " --passthrough" : "", path);
+	         passthrough ? " --passthrough" : "", path);
 	f = popen(cmd, "r");
 	if (!f)
 		return errno;
@@ -245,9 +246,9 @@ static int rtpe_calls(const struct rtpe *re, const char *helper, bool passthroug
 		explicit_bzero(&c, sizeof(c));
 		if (e && !err) {
 			fprintf(stderr, "rtpengine: call %u: %s\n", n,
-				e == EPROTO ? (passthrough ? "keys differ: not a passthrough"
-							   : "a phone got the other phone's key")
-					    : "unusable ports or keys");
+			        e == EPROTO ? (passthrough ? "keys differ: not a passthrough"
+			                                   : "a phone got the other phone's key")
+			                    : "unusable ports or keys");
 			err = e;
 		}
 		got++;
