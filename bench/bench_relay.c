@@ -747,8 +747,9 @@ static void sotto_capacity(const struct result *done, size_t ndone)
 		if (hi && hi - lo <= (lo / 8 > 50 ? lo / 8 : 50))
 			break;
 		n = hi ? (lo + hi) / 2 : lo ? lo + lo / 2 : 250;
-		n = n > cap ? cap : n / 50 * 50;
-		if (n <= lo)
+		n = (n + 25) / 50 * 50; /* round figures */
+		n = n <= lo ? lo + 50 : n > cap ? cap : n;
+		if (n <= lo || (hi && n >= hi))
 			break;
 		if (run_sotto(n, SEARCH_SECONDS, &r)) {
 			printf(
@@ -773,8 +774,10 @@ static void sotto_capacity(const struct result *done, size_t ndone)
 	if (hi)
 		printf(" (at %u calls: %s; worker ran %.0f%%, waited for its CPU %.0f%%)\n", hi,
 		       why_not(&first_out), cpu_pct(&first_out), wait_pct(&first_out));
-	else
+	else if (lo >= cap)
 		printf(" (the port range holds %u calls: not searched further)\n", cap);
+	else
+		printf(" (no larger count tried: %d probes)\n", SEARCH_PROBES);
 	/* Per packet it costs less the busier it is: project from the busiest run. */
 	if (busiest.ran && us_per_pkt(&busiest) > 0)
 		printf(
