@@ -1,5 +1,6 @@
+# shellcheck shell=bash
 # Shared by the benchmark scripts: free ports, CPU time from /proc, sipp's success count, and
-# Kamailio (installed on demand: only `make bench` needs it) started with a given config.
+# Kamailio and rtpengine (installed on demand: only `make bench` needs them).
 
 # free_port: a free TCP port on 127.0.0.1.
 free_port() {
@@ -32,4 +33,25 @@ kamailio_start() {
 	kamailio -f "$1" -DD -E -x tlsf -m 256 -M 32 >"$2" 2>&1 &
 	sleep 1.5
 	pgrep -f "kamailio -f $1" | tr '\n' ' '
+}
+
+# rtpengine_install: Debian's rtpengine-daemon (userspace part, no recommends) when missing.
+# bench_relay starts an instance of its own; the package's service (kernel forwarding, its own
+# config) is stopped and disabled should the install have started it. Fails quietly: the bench
+# then says "rtpengine: not available" and goes on.
+rtpengine_install() {
+	command -v rtpengine >/dev/null && return 0
+	local root=()
+	[ "$(id -u)" -eq 0 ] || root=(sudo)
+	local install=("${root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+		--no-install-recommends rtpengine-daemon)
+	"${install[@]}" >/dev/null 2>&1 ||
+		{ "${root[@]}" apt-get update -qq >/dev/null 2>&1 && "${install[@]}" >/dev/null 2>&1; } ||
+		return 1
+	if [ -d /run/systemd/system ]; then
+		"${root[@]}" systemctl disable --now rtpengine-daemon >/dev/null 2>&1 || true
+	elif [ -x /etc/init.d/rtpengine-daemon ]; then
+		"${root[@]}" /etc/init.d/rtpengine-daemon stop >/dev/null 2>&1 || true
+	fi
+	command -v rtpengine >/dev/null
 }

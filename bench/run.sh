@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench: prints figures, asserts nothing. Parser throughput, OPTIONS over UDP driven by sipp
-# with the server's CPU per request (from /proc), and server CPU per new TLS connection.
+# with the server's CPU per request (from /proc), server CPU per new TLS connection, and the
+# media relay's CPU per relayed SRTP packet against rtpengine's on the same load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -19,6 +20,11 @@ fi
 if [ -x "$BUILD/bench_store" ]; then
 	echo "== store"
 	"$BUILD/bench_store"
+fi
+if [ -x "$BUILD/bench_relay" ]; then
+	echo "== media relay: CPU per relayed SRTP packet, one core, Sotto and rtpengine"
+	rtpengine_install || true # without it bench_relay prints "rtpengine: not available"
+	"$BUILD/bench_relay" "${BENCH_RELAY_SECONDS:-5}" || echo "(bench_relay failed)"
 fi
 
 
