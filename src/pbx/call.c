@@ -127,17 +127,6 @@ static void call_free(struct call *c)
 	free(c);
 }
 
-/* Parse an SDP body into a heap struct (it is large). NULL on failure. */
-static struct sdp *sdp_from(const char *body, size_t len)
-{
-	struct sdp *s = malloc(sizeof(*s));
-	if (s && sdp_parse(s, body, len)) {
-		free(s);
-		return NULL;
-	}
-	return s;
-}
-
 static void ignore_response(const struct sip_msg *resp, int err, void *arg)
 {
 	(void)resp;
@@ -277,11 +266,11 @@ static void answered(struct call *c, struct branch *b, const struct sip_msg *res
 	call_dialog_ack(cs->d.stack, b->dlg, resp->cseq, PL_NULL, NULL);
 	mbuf_init(&body);
 
-	offer = sdp_from(c->a_offer, c->a_offer_len);
+	offer = call_sdp_parse(c->a_offer, c->a_offer_len);
 	if (resp->body.l)
-		answer = sdp_from(resp->body.p, resp->body.l);
+		answer = call_sdp_parse(resp->body.p, resp->body.l);
 	else if (c->early == c->winner && c->early_ans) /* the 2xx should repeat it; not all do */
-		answer = sdp_from(c->early_ans, c->early_ans_len);
+		answer = call_sdp_parse(c->early_ans, c->early_ans_len);
 	if (!offer || !answer) {
 		code = 502;
 		reason = "Callee sent no usable SDP answer";
@@ -640,7 +629,7 @@ static struct call *call_from_invite(struct calls *cs, struct sip_strans *st,
 	struct sdp *offer = NULL;
 	bool late = !req->body.l; /* no offer: the callee's 2xx makes it (call_early.c) */
 	if (!late && (!pl_caseeq_str(req->content_type, "application/sdp") ||
-		      !(offer = sdp_from(req->body.p, req->body.l)))) {
+		      !(offer = call_sdp_parse(req->body.p, req->body.l)))) {
 		pbx_reply(st, 488, "The offer is not usable SDP", PBX_SERVER_HDR);
 		return NULL;
 	}

@@ -32,17 +32,6 @@
 /* How long O may take to answer our re-INVITE, even after a provisional (64*T1, timer B). */
 #define REINV_TIMEOUT_MS 32000u
 
-/* Parse an SDP body into a heap struct (it is large). NULL on failure. */
-static struct sdp *sdp_from(const char *body, size_t len)
-{
-	struct sdp *s = malloc(sizeof(*s));
-	if (s && sdp_parse(s, body, len)) {
-		free(s);
-		return NULL;
-	}
-	return s;
-}
-
 static struct sip_dialog *leg_dialog(const struct call *c, int side)
 {
 	return side == SIDE_A ? c->a_dlg : c->br[c->winner].dlg;
@@ -182,7 +171,7 @@ static void reinv_answered(struct call *c, const struct sip_msg *resp)
 	mbuf_free(&mb);
 	c->reinv_cseq[other] = resp->cseq;
 	sip_dialog_refresh_target(d, resp);
-	if (!resp->body.l || !(ans = sdp_from(resp->body.p, resp->body.l))) {
+	if (!resp->body.l || !(ans = call_sdp_parse(resp->body.p, resp->body.l))) {
 		code = 488;
 		reason = "The other party sent no usable answer";
 	} else if (call_reinv_answer(c, r, ans, cs->d.cfg->media_address, &body, &code,
@@ -266,7 +255,7 @@ static void relay_start(struct call *c, int side, struct sip_strans *st, const s
 	if (r && r->body) {
 		memcpy(r->body, req->body.p, req->body.l);
 		r->body_len = req->body.l;
-		r->sdp = sdp_from(r->body, req->body.l);
+		r->sdp = call_sdp_parse(r->body, req->body.l);
 		err = r->sdp ? call_reinv_offer(c, r, cs->d.cfg->media_address, &body, &code,
 						&reason)
 			     : ENOMEM;
@@ -317,7 +306,7 @@ static void reoffer(struct call *c, int side, struct sip_strans *st, const struc
 	const char *reason = NULL;
 	struct sdp *offer = NULL;
 
-	if (req->body.l && !(offer = sdp_from(req->body.p, req->body.l))) {
+	if (req->body.l && !(offer = call_sdp_parse(req->body.p, req->body.l))) {
 		pbx_reply(st, 488, "Malformed SDP", PBX_SERVER_HDR);
 		return;
 	}
