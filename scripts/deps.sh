@@ -2,7 +2,7 @@
 # Install the Debian packages Sotto needs to build and test, only those missing.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libssl-dev libsqlite3-dev sqlite3
-      libmicrohttpd-dev libgnutls28-dev libsrtp2-dev openssl sip-tester socat stunnel4 baresip-core tshark
+      libmicrohttpd-dev libgnutls28-dev liburing-dev libsrtp2-dev openssl sip-tester socat stunnel4 baresip-core tshark
       procps iproute2 python3 curl jq chromium)
 missing=()
 for p in "${pkgs[@]}"; do

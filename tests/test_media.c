@@ -2,7 +2,11 @@
  * plain sockets driven from the test thread; SRTP phones use libsrtp2 as an independent peer.
  * Waits are short and bounded (poll with a timeout), events come through a real signalling
  * loop. */
+#include <dirent.h>
 #include <errno.h>
+#include <liburing.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <srtp2/srtp.h>
@@ -10,7 +14,10 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1153,6 +1160,213 @@ static void test_free_while_flowing(void)
 	phone_close(&sink);
 }
 
+
+/* ---- the two I/O paths: io_uring where the kernel allows it, epoll otherwise ---- */
+
+/* Whether this process holds an io_uring instance (a worker's ring). */
+static bool has_uring_fd(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		char path[300], target[64];
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n > 0) {
+			target[n] = '\0';
+			found = strstr(target, "io_uring") != NULL;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* What the worker asks of the kernel (uring.c): if this works, the worker must use it. */
+static bool kernel_has_uring(void)
+{
+	struct io_uring_params p = {.flags = IORING_SETUP_SINGLE_ISSUER |
+					     IORING_SETUP_DEFER_TASKRUN};
+	struct io_uring r;
+
+	if (io_uring_queue_init_params(8, &r, &p))
+		return false;
+	io_uring_queue_exit(&r);
+	return true;
+}
+
+static bool env_forces_epoll(void)
+{
+	const char *v = getenv("SOTTO_MEDIA_IO");
+
+	return v && !strcmp(v, "epoll");
+}
+
+/* One SRTP round trip through a fresh bridge: A's packet reaches B decrypted and re-keyed. */
+static bool relay_works(struct env *e)
+{
+	struct call c;
+	struct sr_key a_tx, a_rx, b_tx, b_rx;
+	srtp_t la, lb;
+	uint8_t buf[2048];
+	int n;
+	bool ok = false;
+
+	key_make(&a_tx);
+	key_make(&a_rx);
+	key_make(&b_tx);
+	key_make(&b_rx);
+	if (!call_open(e, &c, NULL))
+		return false;
+	media_bridge_set_crypto(c.b, 0, &a_tx, &a_rx);
+	media_bridge_set_crypto(c.b, 1, &b_tx, &b_rx);
+	call_remotes(&c);
+	la = lsrtp_new(&a_tx, true);
+	lb = lsrtp_new(&b_rx, false);
+	if (la && lb) {
+		size_t len = lprotect(la, buf, rtp_make(buf, 7, 160, 0x1234, 9, 160));
+
+		psend(&c.a, &c.la, buf, len);
+		n = precv(&c.b_, buf, sizeof(buf), 1000, NULL);
+		n = lunprotect(lb, buf, n);
+		ok = n > 0 && payload_ok(buf, (size_t)n, 9, 160) &&
+		     wait_stat(c.b, 1, ST(packets_out), 1);
+	}
+	if (la)
+		srtp_dealloc(la);
+	if (lb)
+		srtp_dealloc(lb);
+	call_close(&c);
+	return ok;
+}
+
+/* The worker takes io_uring when the kernel offers it and SOTTO_MEDIA_IO does not say
+ * "epoll"; with "epoll" it never opens a ring. Either way the relay works. */
+static void test_io_path(void)
+{
+	struct env e;
+	bool want = !env_forces_epoll() && kernel_has_uring();
+
+	REQUIRE(!has_uring_fd());
+	REQUIRE(env_open(&e, 2, 0, PMIN, PMAX));
+	CHECK(relay_works(&e)); /* the workers have started by now */
+	CHECK_EQ_INT(has_uring_fd(), want);
+	env_close(&e);
+	CHECK(!has_uring_fd()); /* the rings went with the workers */
+}
+
+/* Where io_uring_setup is refused (seccomp as in a container, io_uring_disabled), the worker
+ * falls back to epoll and relays as before. In a child: the filter cannot be undone. */
+static void test_uring_refused(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
+	int status = -1;
+	pid_t pid;
+
+	pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		struct env e;
+		bool ok;
+
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+			_exit(2);
+		if (!env_open(&e, 1, 0, PMIN, PMAX))
+			_exit(3);
+		ok = relay_works(&e) && !has_uring_fd();
+		env_close(&e);
+		_exit(ok ? 0 : 1);
+	}
+	REQUIRE(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ_INT(WEXITSTATUS(status), 0);
+}
+
+/* A burst on many sockets at once, more packets than the worker has receive buffers: when
+ * they run out the kernel ends those sockets' receives, and every socket must still relay
+ * afterwards (re-armed, none left deaf). Then the bridges go while their packets may still
+ * be queued: nothing stale reaches a freed bridge (ASan). */
+static void test_burst_all_sockets(void)
+{
+	enum { NCALL = 24, BURST = 200 };
+	struct env e;
+	struct call c[NCALL];
+	uint8_t buf[2048];
+	bool all = true;
+
+	/* 16 receive buffers for the io_uring path: the burst exhausts them for sure. */
+	setenv("SOTTO_MEDIA_URING_BUFFERS", "16", 1);
+	REQUIRE(env_open(&e, 1, 0, PMIN, PMAX));
+	unsetenv("SOTTO_MEDIA_URING_BUFFERS");
+	for (int i = 0; i < NCALL; i++) {
+		int big = 1 << 20;
+
+		REQUIRE(call_open(&e, &c[i], NULL));
+		call_remotes(&c[i]);
+		(void)setsockopt(c[i].b_.fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	}
+	for (int k = 0; k < BURST; k++)
+		for (int i = 0; i < NCALL; i++)
+			psend(&c[i].a, &c[i].la, buf,
+			      rtp_make(buf, (uint16_t)k, 160u * (unsigned)k, 0x77, 1, 160));
+	/* Empty the phones until the relay has worked through the backlog (with so few buffers
+	 * it takes a while), then one more packet each: all must get through. */
+	{
+		uint64_t seen[NCALL] = {0}, quiet_since = now_ms(), end = now_ms() + 10000;
+
+		while (now_ms() - quiet_since < 300 && now_ms() < end) {
+			for (int i = 0; i < NCALL; i++) {
+				while (precv(&c[i].b_, buf, sizeof(buf), 0, NULL) > 0) {
+					seen[i]++;
+					quiet_since = now_ms();
+				}
+			}
+			usleep(1000);
+		}
+		for (int i = 0; i < NCALL; i++)
+			CHECK(seen[i] > 0);
+	}
+	for (int i = 0; i < NCALL; i++)
+		psend(&c[i].a, &c[i].la, buf, rtp_make(buf, BURST, 160u * BURST, 0x77, 5, 160));
+	for (int i = 0; i < NCALL; i++) {
+		int n = precv(&c[i].b_, buf, sizeof(buf), 2000, NULL);
+
+		if (n < 0 || !payload_ok(buf, (size_t)n, 5, 160))
+			all = false;
+	}
+	CHECK(all);
+	/* What went in came out or was counted: nothing relayed twice, nothing lost unseen. */
+	for (int i = 0; i < NCALL; i++) {
+		struct media_side_stats sa_, sb;
+
+		CHECK(wait_stat(c[i].b, 1, ST(packets_out), 1));
+		media_bridge_stats(c[i].b, 0, &sa_);
+		media_bridge_stats(c[i].b, 1, &sb);
+		CHECK(sb.packets_out + sb.dropped + sa_.dropped <= sa_.packets_in);
+		CHECK(sa_.packets_in <= BURST + 1);
+	}
+	for (int k = 0; k < 50; k++)
+		for (int i = 0; i < NCALL; i++)
+			psend(&c[i].a, &c[i].la, buf,
+			      rtp_make(buf, (uint16_t)(BURST + 1 + k), 0, 0x77, 1, 160));
+	for (int i = 0; i < NCALL; i++)
+		call_close(&c[i]);
+	run_until(e.l, NULL, NULL, 20);
+	env_close(&e);
+}
+
 static const struct test_case cases[] = {
 	{"rtp_unit", test_rtp_unit},
 	{"bad_args", test_bad_args},
@@ -1171,6 +1385,9 @@ static const struct test_case cases[] = {
 	{"ports_enospc", test_ports_enospc},
 	{"no_event_after_free", test_no_event_after_free},
 	{"free_while_flowing", test_free_while_flowing},
+	{"io_path", test_io_path},
+	{"uring_refused", test_uring_refused},
+	{"burst_all_sockets", test_burst_all_sockets},
 };
 
 TEST_MAIN(cases)

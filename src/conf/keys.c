@@ -54,6 +54,18 @@ static const char *realm_check(struct pl v)
 	return NULL;
 }
 
+/* Text shown on phones in a display name: printable, no quote or backslash (kept simple so
+ * what the admin wrote is exactly what every phone shows). */
+static const char *display_check(struct pl v)
+{
+	for (size_t i = 0; i < v.l; i++) {
+		unsigned char ch = (unsigned char)v.p[i];
+		if (ch < 0x20 || ch == 0x7f || ch == '"' || ch == '\\')
+			return "no control characters, '\"' or '\\' allowed (shown in display names)";
+	}
+	return NULL;
+}
+
 struct bind_ref {
 	const char *proto;
 	bool udp;
@@ -354,6 +366,8 @@ static const struct conf_key general_keys[] = {
 	{.name = "data_dir", .type = CONF_KT_STR, CONF_FIELD(S, data_dir), .min = 1},
 	{.name = "realm", .type = CONF_KT_STR, CONF_FIELD(S, realm), .min = 1,
 	 .check = realm_check},
+	{.name = "secure_marker", .type = CONF_KT_STR, CONF_FIELD(S, secure_marker), .min = 0,
+	 .check = display_check},
 };
 
 static const struct conf_key transport_keys[] = {
@@ -416,6 +430,8 @@ static const struct conf_key admin_keys[] = {
 
 /* password, ha1_md5 and ha1_sha256 are secrets: their types never echo the value */
 static const struct conf_key extension_keys[] = {
+	{.name = "name", .type = CONF_KT_STR, CONF_FIELD(E, name), .min = 0,
+	 .check = display_check},
 	{.name = "password", .type = CONF_KT_STR, CONF_FIELD(E, password), .min = 1},
 	{.name = "ha1_md5", .type = CONF_KT_HEX, CONF_FIELD(E, ha1_md5)},
 	{.name = "ha1_sha256", .type = CONF_KT_HEX, CONF_FIELD(E, ha1_sha256)},

@@ -522,6 +522,7 @@ static void settings_defaults(struct settings *s)
 	s->media_timeout_s = 60;
 	s->ring_timeout_s = 30;
 	strcpy(s->echo_extension, "*43");
+	strcpy(s->secure_marker, "\xF0\x9F\x94\x92"); /* U+1F512 LOCK */
 }
 
 int settings_load(const char *path, struct settings **sp, struct mbuf *errors)

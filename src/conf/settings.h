@@ -23,6 +23,7 @@ struct conf_bind {
 
 struct conf_extension {
 	char number[32];
+	char name[64];	      /* display name shown to the people it calls, may be empty */
 	char password[128];   /* empty when ha1_* given */
 	char ha1_md5[33];     /* lower-case hex, or empty */
 	char ha1_sha256[65];
@@ -83,6 +84,9 @@ struct settings {
 	/* [general] */
 	char data_dir[4096]; /* relative paths are relative to the working directory */
 	char realm[128];     /* default "sotto.test" */
+	/* prefixed to display names when the whole call path is secure; default U+1F512 (a
+	 * padlock), "off": none */
+	char secure_marker[32];
 	/* [transport] */
 	struct conf_bind udp[SETTINGS_MAX_BINDS], tcp[SETTINGS_MAX_BINDS], tls[SETTINGS_MAX_BINDS];
 	size_t n_udp, n_tcp, n_tls;

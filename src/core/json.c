@@ -157,8 +157,11 @@ void json_time_str(int64_t unix_ms, char *buf, size_t size)
 			buf[0] = '\0';
 		return;
 	}
-	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(unix_ms % 1000));
+	/* truncation is the caller's choice of size: a short buffer gets a cut string */
+	if (snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		     (int)(unix_ms % 1000)) < 0 && size)
+		buf[0] = '\0';
 }
 
 void json_kv_time(struct mbuf *mb, const char *key, int64_t unix_ms, bool first)

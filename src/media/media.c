@@ -401,12 +401,22 @@ int media_bridge_set_remote(struct media_bridge *b, int side, const struct sa *r
 int media_bridge_set_crypto(struct media_bridge *b, int side, const struct sr_key *rx,
 			    const struct sr_key *tx)
 {
+	return media_bridge_update_crypto(b, side, rx, tx, 0);
+}
+
+int media_bridge_update_crypto(struct media_bridge *b, int side, const struct sr_key *rx,
+			       const struct sr_key *tx, unsigned keep)
+{
 	struct sr_session *srx = NULL, *stx = NULL;
 	struct mcmd *c;
 	int err;
 
 	if (!side_ok(b, side))
 		return EINVAL;
+	if (keep & MEDIA_KEEP_RX)
+		rx = NULL;
+	if (keep & MEDIA_KEEP_TX)
+		tx = NULL;
 	if (rx && (err = sr_session_alloc(&srx, rx)))
 		return err;
 	if (tx && (err = sr_session_alloc(&stx, tx))) {
@@ -424,6 +434,7 @@ int media_bridge_set_crypto(struct media_bridge *b, int side, const struct sr_ke
 	}
 	c->u.crypto.rx = srx;
 	c->u.crypto.tx = stx;
+	c->u.crypto.keep = keep;
 	worker_post(b->w, c);
 	return 0;
 }

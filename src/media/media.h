@@ -65,6 +65,14 @@ int media_bridge_set_remote(struct media_bridge *b, int side, const struct sa *r
  * sequence numbers and rollover counter continuous toward the phone. Keys are copied. */
 int media_bridge_set_crypto(struct media_bridge *b, int side, const struct sr_key *rx,
 			    const struct sr_key *tx);
+/* The same for a re-offer that kept a key: a direction in keep (MEDIA_KEEP_RX, MEDIA_KEEP_TX)
+ * keeps its session as it is (its key argument is ignored), so an unchanged key goes on with its
+ * rollover counter and replay state: a new session under the same key would start its packet
+ * index again and reuse keystream (RFC 3711 9.1). */
+#define MEDIA_KEEP_RX 1u
+#define MEDIA_KEEP_TX 2u
+int media_bridge_update_crypto(struct media_bridge *b, int side, const struct sr_key *rx,
+			       const struct sr_key *tx, unsigned keep);
 /* Whether packets are forwarded toward this side (false while it is on hold, a=inactive). */
 int media_bridge_set_sending(struct media_bridge *b, int side, bool send);
 /* Echo: what side A sends comes back to side A (the echo test extension); side B is unused. */

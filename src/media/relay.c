@@ -53,9 +53,10 @@ void relay_packet(struct mworker *w, struct media_bridge *b, int x, bool rtcp_so
 	bool latched = rtcp_sock ? sx->rtcp_latched : sx->latched;
 	const struct sa *cur = rtcp_sock ? &sx->rtcp : &sx->rtp;
 	const struct sa *dst;
+	const struct msock *out;
 	size_t wire = len;
 	bool known;
-	int y, fd, err;
+	int y, err;
 
 	if (kind == RTP_INVALID || !sx->configured) {
 		stat_add(&st->dropped, 1);
@@ -103,10 +104,10 @@ void relay_packet(struct mworker *w, struct media_bridge *b, int x, bool rtcp_so
 		return; /* on hold */
 	if (kind == RTP_PKT || sy->mux) {
 		dst = &sy->rtp;
-		fd = sy->fd_rtp;
+		out = &sy->h_rtp;
 	} else {
 		dst = &sy->rtcp;
-		fd = sy->fd_rtcp;
+		out = &sy->h_rtcp;
 	}
 	if (!dst->len) {
 		stat_add(&st->dropped, 1); /* nowhere to send yet */
@@ -128,5 +129,5 @@ void relay_packet(struct mworker *w, struct media_bridge *b, int x, bool rtcp_so
 			return;
 		}
 	}
-	worker_out(w, fd, dst, pkt, len, &b->stats[y]);
+	worker_out(w, out, dst, pkt, len, &b->stats[y]);
 }

@@ -1,8 +1,10 @@
 /* worker: one relay thread with its own event loop. It owns the bridges it was handed: their
- * sockets are in its private epoll set (watched by its loop), their keys in its memory. The
- * signalling thread talks to it through a command queue (a mutex-protected FIFO of nodes and
- * an eventfd that wakes the loop); packets are read and written in batches (recvmmsg /
- * sendmmsg) and relayed in place. */
+ * sockets, their keys in its memory. The signalling thread talks to it through a command queue
+ * (a mutex-protected FIFO of nodes and an eventfd that wakes the loop). Packets are relayed in
+ * place, on one of two paths chosen when the thread starts: io_uring (uring.c) where the
+ * kernel allows it, else this file's epoll path, where the sockets are in a private epoll set
+ * (watched by the loop) and packets are read and written in batches (recvmmsg / sendmmsg).
+ * SOTTO_MEDIA_IO=epoll forces the epoll path. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,12 +30,16 @@ static uint64_t mono_us(void)
 
 /* ---- sending ---- */
 
-void worker_out(struct mworker *w, int fd, const struct sa *dst, uint8_t *pkt, size_t len,
-		struct mstats *st)
+void worker_out(struct mworker *w, const struct msock *ms, const struct sa *dst, uint8_t *pkt,
+		size_t len, struct mstats *st)
 {
 	size_t i = w->nout;
 	struct msghdr *h;
 
+	if (w->ur) {
+		uring_out(w, ms, dst, pkt, len, st);
+		return;
+	}
 	if (i >= MEDIA_BATCH) /* cannot happen: one out per packet in */
 		return;
 	memcpy(&w->oto[i], &dst->u, dst->len);
@@ -45,7 +51,7 @@ void worker_out(struct mworker *w, int fd, const struct sa *dst, uint8_t *pkt, s
 	h->msg_namelen = dst->len;
 	h->msg_iov = &w->oiov[i];
 	h->msg_iovlen = 1;
-	w->ofd[i] = fd;
+	w->ofd[i] = msock_fd(ms);
 	w->ost[i] = st;
 	w->nout++;
 }
@@ -90,7 +96,7 @@ static void flush(struct mworker *w)
 static void sock_read(struct mworker *w, const struct msock *ms)
 {
 	struct media_bridge *b = ms->b;
-	int fd = ms->rtcp ? b->side[ms->side].fd_rtcp : b->side[ms->side].fd_rtp;
+	int fd = msock_fd(ms);
 
 	for (int round = 0; round < READ_ROUNDS; round++) {
 		uint64_t now_us;
@@ -122,22 +128,21 @@ static void sock_read(struct mworker *w, const struct msock *ms)
 	}
 }
 
-static void run_cmds(struct mworker *w);
 static void poll_tick(void *arg);
 
 /* One round over the ready sockets. Commands go first, whatever order things arrived in:
  * keys, addresses or a hold set before a packet was read apply to it, and no socket closed by
  * a command is read after. At low load every packet is relayed as soon as the loop wakes up.
  * Under load, waking up per packet costs more than the packet itself (a wake-up and an
- * epoll_wait for one or two sockets), so when a round finds many sockets ready the worker
- * stops watching and comes back on a 1 ms timer to take them all at once: at most ~2 ms of
- * added delay, well inside any jitter buffer. */
+ * epoll_wait for one or two sockets), so once packets come more often than once a
+ * millisecond (coalesce_next) the worker stops watching and comes back on a 1 ms timer to
+ * take them all at once: at most ~2 ms of added delay, well inside any jitter buffer. */
 static void round_run(struct mworker *w)
 {
 	int n, total = 0;
 
 	if (atomic_load_explicit(&w->pending, memory_order_acquire))
-		run_cmds(w);
+		worker_run_cmds(w);
 	/* Everything ready now (bounded, so the loop still gets to its timers and commands). */
 	for (int pass = 0; pass < ROUND_PASSES; pass++) {
 		n = epoll_wait(w->ep, w->evs, MEDIA_EVENTS, 0);
@@ -149,7 +154,7 @@ static void round_run(struct mworker *w)
 			break;
 	}
 	/* (Without the timer, never stop watching: the worker would go deaf.) */
-	if (total >= MEDIA_COALESCE &&
+	if (coalesce_next(&w->co, (unsigned)total, mono_us()) &&
 	    !tmr_start(loop_timers(w->loop), &w->poll_tmr, 1, poll_tick, w)) {
 		if (!w->coalescing) {
 			w->coalescing = true;
@@ -223,7 +228,9 @@ static void add(struct mworker *w, struct media_bridge *b)
 
 	b->widx = SIZE_MAX;
 	b->last_ms = clock_mono_ms();
-	for (int s = 0; s < 2 && !err; s++) {
+	if (w->ur)
+		err = uring_watch(w, b);
+	for (int s = 0; s < 2 && !err && !w->ur; s++) {
 		struct mside *side = &b->side[s];
 
 		err = watch(w, side->fd_rtp, &side->h_rtp);
@@ -242,17 +249,21 @@ void bridge_release(struct mworker *w, struct media_bridge *b)
 		return;
 	b->released = true;
 	untrack(w, b);
+	if (w->ur)
+		uring_unwatch(w, b);
 	for (int s = 0; s < 2; s++) {
 		struct mside *side = &b->side[s];
 
 		/* Out of the set before close: no event can name a dead socket. */
 		if (side->fd_rtp >= 0) {
-			(void)epoll_ctl(w->ep, EPOLL_CTL_DEL, side->fd_rtp, NULL);
+			if (!w->ur)
+				(void)epoll_ctl(w->ep, EPOLL_CTL_DEL, side->fd_rtp, NULL);
 			close(side->fd_rtp);
 			side->fd_rtp = -1;
 		}
 		if (side->fd_rtcp >= 0) {
-			(void)epoll_ctl(w->ep, EPOLL_CTL_DEL, side->fd_rtcp, NULL);
+			if (!w->ur)
+				(void)epoll_ctl(w->ep, EPOLL_CTL_DEL, side->fd_rtcp, NULL);
 			close(side->fd_rtcp);
 			side->fd_rtcp = -1;
 		}
@@ -307,11 +318,16 @@ void worker_cmd_run(struct mworker *w, struct mcmd *c)
 	case MCMD_CRYPTO:
 		/* The outgoing stream (SSRC, sequence) is ours and carries on under the new key;
 		 * the old sessions are wiped by sr_session_free. */
-		sess_drop(&side->rx);
-		sess_drop(&side->tx);
-		side->rx = c->u.crypto.rx;
-		side->tx = c->u.crypto.tx;
-		c->u.crypto.rx = c->u.crypto.tx = NULL;
+		if (!(c->u.crypto.keep & MEDIA_KEEP_RX)) {
+			sess_drop(&side->rx);
+			side->rx = c->u.crypto.rx;
+			c->u.crypto.rx = NULL;
+		}
+		if (!(c->u.crypto.keep & MEDIA_KEEP_TX)) {
+			sess_drop(&side->tx);
+			side->tx = c->u.crypto.tx;
+			c->u.crypto.tx = NULL;
+		}
 		break;
 	case MCMD_SENDING:
 		if (c->u.flag && !side->sending) {
@@ -340,7 +356,7 @@ void worker_cmd_run(struct mworker *w, struct mcmd *c)
 	}
 }
 
-static void run_cmds(struct mworker *w)
+void worker_run_cmds(struct mworker *w)
 {
 	struct mcmd *c;
 
@@ -364,7 +380,7 @@ static void cmd_readable(int fd, unsigned events, void *arg)
 	(void)events;
 
 	(void)!read(fd, &v, sizeof(v));
-	run_cmds(w);
+	worker_run_cmds(w);
 }
 
 void worker_post(struct mworker *w, struct mcmd *c)
@@ -413,13 +429,23 @@ static void *worker_main(void *arg)
 {
 	struct mworker *w = arg;
 	char name[16];
+	int err;
 
 	snprintf(name, sizeof(name), "sotto-media%u", w->idx % 1000);
 	pthread_setname_np(pthread_self(), name);
 	if (w->tick_ms)
 		tmr_start(loop_timers(w->loop), &w->tick, w->tick_ms, tick, w);
-	if (loop_run(w->loop))
-		log_err("media: worker %u: loop failed", w->idx);
+	err = w->try_uring ? uring_open(w) : EPERM;
+	if (!err) {
+		log_info("media: worker %u: io_uring", w->idx);
+		uring_run(w);
+		uring_close(w);
+	} else {
+		log_info("media: worker %u: epoll%s%s", w->idx, w->try_uring ? ", io_uring: " : "",
+			 w->try_uring ? strerror(err) : "");
+		if (loop_run(w->loop))
+			log_err("media: worker %u: loop failed", w->idx);
+	}
 	tmr_cancel(&w->tick);
 	tmr_cancel(&w->poll_tmr);
 	return NULL;
@@ -437,6 +463,9 @@ int worker_alloc(struct mworker **wp, struct media *m, unsigned idx, uint32_t ti
 	w->idx = idx;
 	w->cmd_fd = -1;
 	w->ep = -1;
+	w->try_uring = !(getenv("SOTTO_MEDIA_IO") && !strcmp(getenv("SOTTO_MEDIA_IO"), "epoll"));
+	if (getenv("SOTTO_MEDIA_URING_BUFFERS"))
+		w->uring_bufs = (unsigned)atoi(getenv("SOTTO_MEDIA_URING_BUFFERS"));
 	tmr_init(&w->tick);
 	tmr_init(&w->poll_tmr);
 	/* Check often enough that a timeout fires within about a quarter of itself. */
@@ -502,7 +531,13 @@ int worker_start(struct mworker *w)
 void worker_stop(struct mworker *w)
 {
 	if (w->started) {
+		uint64_t one = 1;
+
+		/* Either path: the loop's stop, or the flag the io_uring loop checks, which
+		 * the command eventfd wakes. */
+		atomic_store_explicit(&w->stop, true, memory_order_release);
 		loop_stop(w->loop);
+		(void)!write(w->cmd_fd, &one, sizeof(one));
 		pthread_join(w->thread, NULL);
 		w->started = false;
 	}

@@ -1,8 +1,10 @@
 /* call: the B2BUA's signalling. An INVITE from an authenticated extension (407 challenge, RFC
  * 3261 22.3) rings every registered contact of the callee in parallel (forking, 16.7 style:
- * first 2xx wins, the others are cancelled), relays 180, maps failures to one final response,
- * and once answered relays BYE and answers re-INVITE/UPDATE locally (the relay anchors the
- * media, so hold and re-keying stay on the leg that asked). Offer/answer is in call_sdp.c. */
+ * first 2xx wins, the others are cancelled), relays 180 and maps failures to one final
+ * response. Offer/answer is in call_sdp.c. Once answered, requests inside the dialogs (BYE,
+ * re-INVITE, UPDATE) are call_reinvite.c's: a re-offer that changes codecs, streams or the
+ * direction (hold) is relayed to the other leg with Sotto's own SDP for it; one that only moves
+ * a leg's address or keys is answered on that leg (per-leg re-keying). */
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -17,15 +19,6 @@
 #include "pbx/route.h"
 #include "pbx/trunk.h"
 #include "sip/build.h"
-
-struct calls {
-	struct calls_deps d;
-	struct trunks *trunks;
-	struct call *list;
-	size_t n;
-};
-
-static void call_end(struct call *c, const char *cause, bool bye_a, bool bye_b);
 
 static const char *kind_param(enum tp_kind k)
 {
@@ -96,6 +89,7 @@ static struct call *call_new(struct calls *cs)
 static void call_free(struct call *c)
 {
 	struct calls *cs = c->cs;
+	call_reinv_free(c);
 	for (struct call **pp = &cs->list; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
@@ -180,7 +174,8 @@ static void reply_a(struct call *c, uint16_t code, const char *reason)
 
 static void fail_call(struct call *c, uint16_t code, const char *reason, const char *cause)
 {
-	log_info("call %s: %s -> %s failed: %u %s", c->id, c->caller, c->callee, code, reason);
+	log_info("call %s: %s -> %s failed: %u %s", c->id, c->caller, c->callee, code,
+		 reason ? reason : sip_reason_phrase(code));
 	reply_a(c, code, reason);
 	call_end(c, cause, false, c->winner >= 0);
 }
@@ -226,6 +221,7 @@ static int answer_a(struct call *c, const struct mbuf *body)
 	mbuf_init(&ok);
 	mbuf_init(&hdrs);
 	sip_dialog_reply_hdrs(c->a_dlg, &hdrs, req);
+	call_marker_pai(c, cs->d.cfg, &hdrs);
 	mbuf_write_str(&hdrs, PBX_SERVER_HDR);
 	err = hdrs.err;
 	/* the same bytes as sip_strans_reply sends, kept for the retransmissions */
@@ -481,9 +477,11 @@ static int start_branch(struct call *c, const struct collect_item *ci, const str
 	snprintf(from_uri, sizeof(from_uri), "sip:%s@%s", c->caller, cs->d.cfg->realm);
 	snprintf(to_uri, sizeof(to_uri), "sip:%s@%s", c->callee, cs->d.cfg->realm);
 	local_contact(&rc->peer, contact, sizeof(contact));
+	char display[sizeof(c->caller_display) + 40];
+	call_marker_caller_display(c, b, cs->d.cfg, display, sizeof(display));
 	struct sip_dialog_uac_spec spec = {
 		.local_uri = from_uri,
-		.local_display = c->caller_display[0] ? c->caller_display : c->caller,
+		.local_display = display,
 		.remote_uri = to_uri,
 		.target = rc->contact,
 		.local_contact = contact,
@@ -778,7 +776,7 @@ void calls_invite(struct calls *cs, struct sip_strans *st, const struct sip_msg 
 }
 
 /* End a call: BYE where asked, the record written, everything released. */
-static void call_end(struct call *c, const char *cause, bool bye_a, bool bye_b)
+void call_end(struct call *c, const char *cause, bool bye_a, bool bye_b)
 {
 	struct calls *cs = c->cs;
 	if (c->state == CALL_ENDED)
@@ -794,119 +792,6 @@ static void call_end(struct call *c, const char *cause, bool bye_a, bool bye_b)
 	log_info("call %s: %s -> %s ended (%s)", c->id, c->caller, c->callee, cause);
 	write_record(c, cause, true);
 	call_free(c);
-}
-
-/* Which call and side a request with a To tag belongs to. */
-static struct call *find_dialog(struct calls *cs, const struct sip_msg *req, int *side)
-{
-	for (struct call *c = cs->list; c; c = c->next) {
-		if (c->a_dlg && sip_dialog_match(c->a_dlg, req)) {
-			*side = SIDE_A;
-			return c;
-		}
-		if (c->winner >= 0 && sip_dialog_match(c->br[c->winner].dlg, req)) {
-			*side = SIDE_B;
-			return c;
-		}
-	}
-	return NULL;
-}
-
-/* A re-INVITE or UPDATE with an offer from one side: answered here, not relayed. */
-static void reoffer(struct call *c, int side, struct sip_strans *st, const struct sip_msg *req,
-		    const struct tp_peer *from)
-{
-	struct calls *cs = c->cs;
-	struct sip_dialog *d = side == SIDE_A ? c->a_dlg : c->br[c->winner].dlg;
-	bool tls = (side == SIDE_A ? c->a_kind : c->br[c->winner].kind) == TP_TLS;
-	enum conf_encryption policy = side == SIDE_A ? c->a_policy : c->b_policy;
-	struct mbuf body, hdrs, mb;
-	uint16_t code = 0;
-	const char *reason = NULL;
-	struct sdp *offer = NULL;
-
-	if (req->body.l && !(offer = sdp_from(req->body.p, req->body.l))) {
-		pbx_reply(st, 488, "Malformed SDP", PBX_SERVER_HDR);
-		return;
-	}
-	if (!offer) { /* no offer: RFC 3261 14.2 would need us to offer; keep the session as is */
-		pbx_reply(st, 488, "An SDP offer is required", PBX_SERVER_HDR);
-		return;
-	}
-	sip_dialog_refresh_target(d, req);
-	mbuf_init(&body);
-	mbuf_init(&hdrs);
-	mbuf_init(&mb);
-	if (call_sdp_reoffer(c, side, tls, policy, offer, cs->d.cfg->media_address, &body, &code,
-			     &reason)) {
-		pbx_reply(st, code, reason, PBX_SERVER_HDR);
-	} else {
-		const char *tag = sip_dialog_local_tag(d);
-		struct pl sdp = pl_from(body.buf, body.len);
-		sip_dialog_reply_hdrs(d, &hdrs, NULL);
-		mbuf_write_str(&hdrs, PBX_SERVER_HDR);
-		bool invite = req->mid == SIP_INVITE;
-		if (!hdrs.err && invite)
-			sip_build_response(&mb, req, &from->remote, 200, NULL, tag, hdrs.buf, sdp,
-					   "application/sdp");
-		if (!hdrs.err &&
-		    sip_strans_reply(st, 200, NULL, tag, hdrs.buf, sdp, "application/sdp") == 0 &&
-		    invite && mb.len)
-			sip_dialog_2xx_start(d, cs->d.stack, cs->d.timers, NULL, from, mb.buf, mb.len,
-					     on_no_ack, c);
-		log_info("call %s: %s side re-offered (%s)", c->id, side == SIDE_A ? "caller" : "callee",
-			 sdp_media_held(&offer->media[0]) ? "hold" : "active");
-	}
-	if (body.buf)
-		OPENSSL_cleanse(body.buf, body.cap);
-	if (mb.buf)
-		OPENSSL_cleanse(mb.buf, mb.cap);
-	mbuf_free(&body);
-	mbuf_free(&hdrs);
-	mbuf_free(&mb);
-	free(offer);
-}
-
-bool calls_in_dialog(struct calls *cs, struct sip_strans *st, const struct sip_msg *req,
-		     const struct tp_peer *from)
-{
-	int side = SIDE_A;
-	struct call *c = find_dialog(cs, req, &side);
-	if (!c)
-		return false;
-	struct sip_dialog *d = side == SIDE_A ? c->a_dlg : c->br[c->winner].dlg;
-	if (!st) { /* ACK for one of our 2xx */
-		sip_dialog_ack_received(d, req);
-		return true;
-	}
-	if (sip_dialog_accept_cseq(d, req)) {
-		pbx_reply(st, 500, "Out of order", PBX_SERVER_HDR);
-		return true;
-	}
-	switch (req->mid) {
-	case SIP_BYE:
-		pbx_reply(st, 200, NULL, PBX_SERVER_HDR);
-		call_end(c, side == SIDE_A ? "caller_hangup" : "callee_hangup", side == SIDE_B,
-			 side == SIDE_A);
-		break;
-	case SIP_INVITE:
-	case SIP_UPDATE:
-		if (c->state != CALL_ANSWERED && req->mid == SIP_INVITE)
-			pbx_reply(st, 491, NULL, PBX_SERVER_HDR);
-		else if (req->body.l || req->mid == SIP_INVITE)
-			reoffer(c, side, st, req, from);
-		else
-			pbx_reply(st, 200, NULL, PBX_SERVER_HDR); /* session timer refresh */
-		break;
-	case SIP_OPTIONS:
-	case SIP_INFO:
-		pbx_reply(st, 200, NULL, "Allow: " PBX_ALLOW "\r\n" PBX_SERVER_HDR);
-		break;
-	default:
-		pbx_reply(st, 501, NULL, "Allow: " PBX_ALLOW "\r\n" PBX_SERVER_HDR);
-		break;
-	}
-	return true;
 }
 
 void calls_stray_response(struct calls *cs, const struct sip_msg *resp)

@@ -46,6 +46,8 @@ bool calls_in_dialog(struct calls *cs, struct sip_strans *st, const struct sip_m
 		     const struct tp_peer *from);
 /* A response that matched no transaction: a 2xx retransmission to ACK again. */
 void calls_stray_response(struct calls *cs, const struct sip_msg *resp);
+/* The same for the 2xx to one of our re-INVITEs (first): true if it was one, ACKed again. */
+bool calls_stray_reinvite(struct calls *cs, const struct sip_msg *resp);
 /* From the media relay (on the signalling loop). */
 void calls_media_event(struct calls *cs, const struct media_event *ev);
 /* A read-only view of a call for listings (sottoctl, admin API); valid during the callback. */

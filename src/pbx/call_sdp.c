@@ -36,6 +36,11 @@ static void set_remote(struct media_bridge *br, int side, const struct sdp_media
 	media_bridge_set_sending(br, side, ok && (m->dir & SDP_RECVONLY) && !sdp_media_held(m));
 }
 
+void call_sdp_set_remote(struct media_bridge *br, int side, const struct sdp_media *m, bool mux)
+{
+	set_remote(br, side, m, mux);
+}
+
 static bool anchored(const struct sdp_media *m)
 {
 	return m->port && sdp_proto_is_rtp(m->proto) && !sdp_proto_is_dtls(m->proto);
@@ -92,6 +97,7 @@ int call_sdp_offer_from_a(struct call *c, struct media *m, const struct sdp *off
 	}
 	if (!bridged)
 		return fail(code, reason, 488, "No usable media stream");
+	call_reinv_note(c, SIDE_A, offer, NULL);
 	return 0;
 }
 
@@ -186,6 +192,7 @@ int call_sdp_answer(struct call *c, struct branch *b, const struct sdp *offer_a,
 		err = apply_answer_b(c, b, answer_b, code, reason);
 		if (err)
 			return err;
+		call_reinv_note(c, SIDE_B, answer_b, b);
 	}
 	d = calloc(1, sizeof(*d));
 	if (!d)
@@ -226,72 +233,9 @@ int call_sdp_answer(struct call *c, struct branch *b, const struct sdp *offer_a,
 	return 0;
 }
 
-int call_sdp_reoffer(struct call *c, int side, bool side_tls, enum conf_encryption policy,
-		     const struct sdp *offer, const char *addr, struct mbuf *out, uint16_t *code,
-		     const char **reason)
-{
-	struct sdp_desc *d = calloc(1, sizeof(*d));
-	struct sdp_key tx[CALL_MAX_MEDIA];
-	int err = 0;
-	if (!d)
-		return fail(code, reason, 500, "Out of memory");
-	memset(tx, 0, sizeof(tx));
-	struct sdp_origin *orig = side == SIDE_A ? &c->a_origin : &c->b_origin;
-	sdp_origin_bump(orig);
-	d->origin = *orig;
-	d->addr = addr;
-	d->nmedia = offer->nmedia;
-	for (size_t i = 0; i < offer->nmedia && !err; i++) {
-		const struct sdp_media *om = &offer->media[i];
-		struct sdp_desc_media *dm = &d->media[i];
-		struct call_media *cm = i < c->nmedia && i < CALL_MAX_MEDIA ? &c->media[i] : NULL;
-		dm->from = om;
-		dm->proto = om->proto;
-		dm->dir = om->dir;
-		if (!cm || !cm->bridge || !anchored(om))
-			continue; /* a new or refused stream stays refused: port 0 */
-		enum sdp_srtp mode = side_tls ? sdp_media_srtp(om) : SDP_SRTP_NONE;
-		struct sr_key rx;
-		bool srtp = false;
-		if (mode != SDP_SRTP_NONE && policy != ENC_OFF)
-			srtp = sdp_crypto_answer(om, SDP_SUITES_ALL, &tx[i], &rx) == 0;
-		if (!srtp && (policy == ENC_MANDATORY || sdp_media_srtp(om) == SDP_SRTP_MANDATORY)) {
-			err = fail(code, reason, 488, "Encryption required: SRTP over TLS");
-			break;
-		}
-		set_remote(cm->bridge, side, om, om->rtcp_mux);
-		/* fresh keys both ways; the relay keeps our outgoing stream continuous */
-		media_bridge_set_crypto(cm->bridge, side, srtp ? &rx : NULL, srtp ? &tx[i].key : NULL);
-		if (srtp)
-			OPENSSL_cleanse(&rx, sizeof(rx));
-		if (side == SIDE_A) {
-			cm->a_srtp = srtp;
-			cm->suite_a = srtp ? sdp_suite_name(tx[i].key.suite) : NULL;
-		} else {
-			cm->b_srtp = srtp;
-			cm->suite_b = srtp ? sdp_suite_name(tx[i].key.suite) : NULL;
-		}
-		struct sa rtp, rtcp;
-		media_bridge_local(cm->bridge, side, &rtp, &rtcp);
-		dm->port = sa_port(&rtp);
-		dm->rtcp_port = sa_port(&rtcp);
-		dm->rtcp_mux = om->rtcp_mux;
-		dm->dir = sdp_dir_answer(om->dir, SDP_SENDRECV);
-		if (srtp) {
-			dm->keys = &tx[i];
-			dm->nkeys = 1;
-		}
-	}
-	if (!err && sdp_build(out, d))
-		err = fail(code, reason, 500, "Cannot build the answer");
-	for (size_t i = 0; i < CALL_MAX_MEDIA; i++)
-		sdp_key_wipe(&tx[i]);
-	free(d);
-	return err;
-}
-
 void call_sdp_wipe(struct call *c)
 {
+	call_reinv_wipe(c);
 	for (size_t i = 0; i < CALL_MAX_MEDIA; i++)
 		sdp_key_wipe(&c->media[i].a_tx);
 	for (size_t j = 0; j < c->nbr; j++)

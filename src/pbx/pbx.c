@@ -349,7 +349,7 @@ void pbx_stray_response(const struct sip_msg *resp, const struct tp_peer *from, 
 {
 	struct pbx *p = arg;
 	(void)from;
-	if (p->calls)
+	if (p->calls && !calls_stray_reinvite(p->calls, resp))
 		calls_stray_response(p->calls, resp);
 }
 

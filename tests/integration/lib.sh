@@ -197,6 +197,15 @@ phone_cmd() {
 	python3 "$SOTTO_SRC/tests/integration/phonectl.py" "$(cat "$TMP/$1/ctrl_port")" "${@:2}"
 }
 
+# phone_incoming NAME FILE: in the background, write who the next incoming call on NAME is
+# from ("DISPLAYNAME|URI", as the phone shows it) into FILE. No phone_cmd to NAME meanwhile.
+phone_incoming() {
+	python3 "$SOTTO_SRC/tests/integration/phonectl.py" "$(cat "$TMP/$1/ctrl_port")" \
+		--incoming 30 >"$2" 2>/dev/null &
+	PIDS+=($!)
+	sleep 0.3
+}
+
 # sottoctl ARGS...: the control tool against this test's daemon.
 ctl() {
 	"$SOTTO_BUILD/sottoctl" -s "$TMP/var/sotto.sock" "$@"

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Send one command to a headless baresip through its ctrl_tcp module (netstring-framed JSON)
-and print the response text. usage: phonectl.py PORT COMMAND [PARAMS]"""
+and print the response text. usage: phonectl.py PORT COMMAND [PARAMS]
+phonectl.py PORT --incoming SECONDS: wait for the next incoming call's first event and print
+who it is from, as the phone shows it: "DISPLAYNAME|URI" (baresip keeps one control
+connection, so no other command may be sent to that phone meanwhile)."""
 import json
 import socket
 import sys
@@ -27,8 +30,19 @@ def read_netstring(sock):
     return data[:-1]
 
 
+def incoming(port, seconds):
+    s = socket.create_connection(("127.0.0.1", port), timeout=seconds)
+    while True:
+        msg = json.loads(read_netstring(s))
+        if msg.get("event") and msg.get("direction") == "incoming" and "peeruri" in msg:
+            print(f"{msg.get('peerdisplayname', '')}|{msg.get('peeruri', '')}")
+            sys.exit(0)
+
+
 def main():
     port, command = int(sys.argv[1]), sys.argv[2]
+    if command == "--incoming":
+        incoming(port, float(sys.argv[3]))
     params = sys.argv[3] if len(sys.argv) > 3 else ""
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
     s.sendall(netstring(json.dumps({"command": command, "params": params, "token": "t"}).encode()))

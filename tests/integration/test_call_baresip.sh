@@ -12,6 +12,7 @@ write_config "$TMP/sotto.conf" <<EOF
 [media]
 rtp_ports = $RTP-$((RTP + 99))
 [extension 1001]
+name = Alice
 password = pw-1001-secret
 digest = md5
 [extension 1002]
@@ -39,6 +40,7 @@ phone_start a
 phone_start b
 wait_log "$TMP/a.log" '200 OK' && wait_log "$TMP/b.log" '200 OK' || fail "phones did not register"
 
+phone_incoming b "$TMP/b-incoming.txt"
 phone_cmd a dial 1002 >/dev/null || fail "dial refused"
 wait_log "$TMP/a.log" 'Call established' 15 || fail "call not established at the caller"
 wait_log "$TMP/b.log" 'Call established' 15 || fail "call not established at the callee"
@@ -52,6 +54,10 @@ grep -E '^[0-9a-f]+ +1001 +1002 +answered' "$TMP/calls.txt" | grep -q ' secure$'
 	fail "sottoctl calls does not show the call as secure: $(cat "$TMP/calls.txt")"
 grep -q 'TLS, SRTP' "$TMP/calls.txt" || fail "legs not shown as TLS + SRTP"
 pass "sottoctl shows both legs TLS + SRTP and the path secure"
+# The far side is secure too: the callee sees the caller's name behind the padlock marker.
+[ "$(cat "$TMP/b-incoming.txt")" = $'\xF0\x9F\x94\x92 Alice|sip:1001@sotto.test' ] ||
+	fail "callee not shown the secure marker and the caller's name: $(cat "$TMP/b-incoming.txt")"
+pass "the callee sees the caller as the secure marker + Alice"
 
 sleep 3
 phone_cmd a hold >/dev/null || fail "hold refused"

@@ -41,7 +41,8 @@ export PHONE_SRATE=8000 PHONE_CHANNELS=1 PHONE_SOURCE="aufile,$TMP/tone440.wav"
 tls() { echo "<sip:$1@127.0.0.1:$TLS_PORT;transport=tls>;auth_user=$1;auth_pass=pw-$1-secret;regint=600;answermode=auto;audio_codecs=PCMU${2:-}"; }
 udp() { echo "<sip:$1@127.0.0.1:$SIP_PORT>;auth_user=$1;auth_pass=pw-$1-secret;regint=600;answermode=auto;audio_codecs=PCMU"; }
 phone_config p1001 "$(tls 1001 ';mediaenc=srtp-mand')"
-phone_config p1003 "$(udp 1003)"
+# 1003 tries to pose as secure: its own display name starts with the marker.
+phone_config p1003 "\"$(printf '\xF0\x9F\x94\x92') Mallory\" $(udp 1003)"
 phone_config p1004 "$(udp 1004)"
 phone_config p1005 "$(tls 1005)"
 phone_config p1006 "$(tls 1006 ';mediaenc=srtp')"
@@ -62,6 +63,7 @@ tshark -i lo -f "udp and portrange $RTP-$((RTP + 99))" -F pcap -w "$TMP/plain.pc
 TSHARK=$!
 PIDS+=("$TSHARK")
 wait_log "$TMP/tshark.log" 'Capturing on' 10 || fail "tshark did not start"
+phone_incoming p1004 "$TMP/p1004-incoming.txt"
 phone_cmd p1003 dial 1004 >/dev/null || fail "dial refused"
 wait_log "$TMP/p1003.log" 'Call established' 15 || fail "optional vs plain did not connect"
 sleep 2
@@ -77,8 +79,12 @@ wait "$TSHARK" 2>/dev/null || true
 found=$(python3 "$SOTTO_SRC/tests/integration/audio.py" search "$TMP/plain.pcap" "$TMP/tone440.wav")
 [ "$found" -gt 0 ] || fail "the tone was not found in the clear call's capture (search is blind)"
 pass "optional vs plain: connects in clear, shown NOT SECURE, tone visible on the wire ($found runs)"
+[ "$(cat "$TMP/p1004-incoming.txt")" = "Mallory|sip:1003@sotto.test" ] ||
+	fail "a forged secure marker reached the callee: $(cat "$TMP/p1004-incoming.txt")"
+pass "a caller's own padlock in its name is removed on a clear call"
 
 # 3. optional extension with an SRTP phone (RTP/AVP + a=crypto) calling a mandatory one.
+phone_incoming p1001 "$TMP/p1001-incoming.txt"
 phone_cmd p1006 dial 1001 >/dev/null || fail "dial refused"
 wait_log "$TMP/p1006.log" 'Call established' 15 || fail "optional vs SRTP did not connect"
 wait_log "$TMP/p1006.log" 'SRTP is Enabled' 5 || fail "the optional phone did not get SRTP"
@@ -89,6 +95,9 @@ grep -E ' 1006 +1001 +answered' "$TMP/calls2.txt" | grep -q ' secure$' ||
 phone_cmd p1006 hangup >/dev/null || true
 wait_log "$TMP/sotto.log" '1006 -> 1001 ended' 10 || fail "call did not end"
 pass "optional vs SRTP: secure on both legs"
+[ "$(cat "$TMP/p1001-incoming.txt")" = $'\xF0\x9F\x94\x92 1006|sip:1006@sotto.test' ] ||
+	fail "secure call's callee not shown the marker: $(cat "$TMP/p1001-incoming.txt")"
+pass "the mandatory callee of a secure call sees the marker before the caller's number"
 
 # 4. a TLS caller never reaches a callee over plain UDP.
 phone_cmd p1001 dial 1004 >/dev/null || true

@@ -1,0 +1,429 @@
+/* call_reinvite: requests inside a call's dialogs (RFC 3261 12.2, 14, 15; RFC 3311 UPDATE):
+ * BYE, re-INVITE, UPDATE, OPTIONS, INFO and the ACKs for our 2xx.
+ *
+ * A re-INVITE or UPDATE carrying an offer from one side (S; the other is O) is either
+ *  - answered on S's leg alone when it only refreshes the session or moves S's address or keys:
+ *    fresh keys of ours toward S, the relay re-keys S's side of the bridge and O sees nothing.
+ *    That is what keeps re-keying per leg: O's SRTP context is never touched by S's;
+ *  - or relayed when it changes what O must know: the codecs, streams added or removed, or the
+ *    direction (hold, resume: O's phone shows "held" and stops sending). We send O a re-INVITE
+ *    with our own SDP for O's leg (our address there, our existing key toward O so its SRTP
+ *    context and rollover counter go on, o= version + 1). O's 2xx is ACKed on O's leg at once
+ *    (each leg ACKs its own 2xx), O's answer is mapped into ours to S (with new keys toward S
+ *    if S sent new keys, RFC 4568 7.1.4) and both sides of the bridges are updated from the
+ *    two. A failure from O (4xx-6xx, no answer) is answered to S and the old session stays in
+ *    force on both legs: nothing was applied before O's 2xx (RFC 3261 14.1).
+ * One offer at a time per call: another gets 491 on the leg where our re-INVITE is pending
+ * (glare, RFC 3261 14.2, RFC 3311 5.2) and 500 with Retry-After on the leg whose own offer is.
+ * Policy holds on every leg: a leg that must encrypt never gets a plain offer, and a re-offer
+ * dropping its SRTP gets 488 and changes nothing. */
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/rand.h"
+#include "pbx/call_int.h"
+#include "pbx/pbx_int.h"
+#include "sip/build.h"
+
+/* How long O may take to answer our re-INVITE, even after a provisional (64*T1, timer B). */
+#define REINV_TIMEOUT_MS 32000u
+
+/* Parse an SDP body into a heap struct (it is large). NULL on failure. */
+static struct sdp *sdp_from(const char *body, size_t len)
+{
+	struct sdp *s = malloc(sizeof(*s));
+	if (s && sdp_parse(s, body, len)) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static struct sip_dialog *leg_dialog(const struct call *c, int side)
+{
+	return side == SIDE_A ? c->a_dlg : c->br[c->winner].dlg;
+}
+
+static const char *side_name(int side)
+{
+	return side == SIDE_A ? "caller" : "callee";
+}
+
+static void on_no_ack(struct sip_dialog *d, void *arg)
+{
+	struct call *c = arg;
+	(void)d;
+	log_warn("call %s: the answer to a re-INVITE was never acknowledged", c->id);
+	call_end(c, "no_ack", true, true);
+}
+
+/* Which call and side a request with a To tag belongs to. */
+static struct call *find_dialog(struct calls *cs, const struct sip_msg *req, int *side)
+{
+	for (struct call *c = cs->list; c; c = c->next) {
+		if (c->a_dlg && sip_dialog_match(c->a_dlg, req)) {
+			*side = SIDE_A;
+			return c;
+		}
+		if (c->winner >= 0 && sip_dialog_match(c->br[c->winner].dlg, req)) {
+			*side = SIDE_B;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* Answer a re-offer with our SDP: a 200 with the dialog's Contact; the 200 to a re-INVITE is
+ * resent until its ACK (RFC 3261 13.3.1.4). */
+static int answer_offer(struct call *c, int side, struct sip_strans *st, const struct mbuf *body)
+{
+	struct calls *cs = c->cs;
+	struct sip_dialog *d = leg_dialog(c, side);
+	const struct sip_msg *req = sip_strans_request(st);
+	const struct tp_peer *peer = sip_strans_peer(st);
+	const char *tag = sip_dialog_local_tag(d);
+	struct pl sdp = pl_from(body->buf, body->len);
+	bool invite = req->mid == SIP_INVITE;
+	struct mbuf hdrs, mb;
+	int err;
+
+	mbuf_init(&hdrs);
+	mbuf_init(&mb);
+	sip_dialog_reply_hdrs(d, &hdrs, NULL);
+	mbuf_write_str(&hdrs, PBX_SERVER_HDR);
+	err = hdrs.err;
+	/* the same bytes as sip_strans_reply sends, kept for the retransmissions */
+	if (!err && invite)
+		err = sip_build_response(&mb, req, &peer->remote, 200, NULL, tag, hdrs.buf, sdp,
+					 "application/sdp");
+	if (!err)
+		err = sip_strans_reply(st, 200, NULL, tag, hdrs.buf, sdp, "application/sdp");
+	if (!err && invite)
+		sip_dialog_2xx_start(d, cs->d.stack, cs->d.timers, NULL, peer, mb.buf, mb.len,
+				     on_no_ack, c);
+	if (err)
+		pbx_reply(st, 500, "Cannot answer", PBX_SERVER_HDR); /* EPROTO if it went out */
+	if (mb.buf)
+		OPENSSL_cleanse(mb.buf, mb.cap); /* it carries our key */
+	mbuf_free(&mb);
+	mbuf_free(&hdrs);
+	return err;
+}
+
+/* The offer the log line describes: hold when its first stream is held. */
+static const char *hold_word(const struct sdp *offer)
+{
+	return offer->nmedia && sdp_media_held(&offer->media[0]) ? "hold" : "active";
+}
+
+/* ---- relayed re-offers ------------------------------------------------------------------ */
+
+static void reinv_free(struct call *c, struct call_reinv *r)
+{
+	call_reinv_undo(c, r);
+	tmr_cancel(&r->timer);
+	if (r->body) {
+		OPENSSL_cleanse(r->body, r->body_len); /* the originator's keys */
+		free(r->body);
+	}
+	free(r->sdp);
+	free(r);
+}
+
+/* The relayed offer is over: answer the originator (with body: 200 and our answer) and free
+ * it. */
+static void reinv_finish(struct call *c, uint16_t code, const char *reason,
+			 const struct mbuf *body)
+{
+	struct call_reinv *r = c->reinv;
+	c->reinv = NULL;
+	if (r->ct)
+		sip_ctrans_abandon(r->ct);
+	if (r->st && body)
+		answer_offer(c, r->from, r->st, body);
+	else if (r->st)
+		pbx_reply(r->st, code, reason, PBX_SERVER_HDR);
+	reinv_free(c, r);
+}
+
+void call_reinv_free(struct call *c)
+{
+	if (c->reinv) /* RFC 3261 15.1.2: pending requests of a dialog that ends get 487 */
+		reinv_finish(c, 487, "Call ended", NULL);
+}
+
+/* A final response from O that is about O's own leg (its dialog, its credentials, no answer)
+ * is no reason for S to end its dialog (RFC 3261 12.2.1.2): S gets 500 and may try again. */
+static uint16_t relay_code(uint16_t scode)
+{
+	return scode == 401 || scode == 407 || scode == 408 || scode == 481 ? 500 : scode;
+}
+
+/* O's 2xx: ACK it on O's leg, update the bridges from both offer and answer, answer S. */
+static void reinv_answered(struct call *c, const struct sip_msg *resp)
+{
+	struct calls *cs = c->cs;
+	struct call_reinv *r = c->reinv;
+	int other = 1 - r->from;
+	struct sip_dialog *d = leg_dialog(c, other);
+	struct sdp *ans = NULL;
+	struct mbuf mb, body;
+	uint16_t code = 0;
+	const char *reason = NULL;
+
+	mbuf_init(&mb);
+	mbuf_init(&body);
+	if (sip_dialog_ack(d, &mb, resp->cseq, NULL, NULL, PL_NULL) == 0)
+		sip_stack_send(cs->d.stack, sip_dialog_peer(d), mb.buf, mb.len);
+	mbuf_free(&mb);
+	c->reinv_cseq[other] = resp->cseq;
+	sip_dialog_refresh_target(d, resp);
+	if (!resp->body.l || !(ans = sdp_from(resp->body.p, resp->body.l))) {
+		code = 488;
+		reason = "The other party sent no usable answer";
+	} else if (call_reinv_answer(c, r, ans, cs->d.cfg->media_address, &body, &code,
+				     &reason) == 0) {
+		log_info("call %s: %s side re-offered (%s), relayed to the %s", c->id,
+			 side_name(r->from), hold_word(r->sdp), side_name(other));
+		reinv_finish(c, 200, NULL, &body);
+	}
+	if (code) {
+		/* O now runs a session we cannot bridge, S still the old one: neither can go on */
+		log_warn("call %s: the %s accepted a re-INVITE with an unusable answer (%s); hanging up",
+			 c->id, side_name(other), reason);
+		reinv_finish(c, code, reason, NULL);
+		call_end(c, "reinvite_failed", true, true);
+	}
+	if (body.buf)
+		OPENSSL_cleanse(body.buf, body.cap);
+	mbuf_free(&body);
+	free(ans);
+}
+
+static void on_reinv_response(const struct sip_msg *resp, int err, void *arg)
+{
+	struct call *c = arg;
+	struct call_reinv *r = c->reinv;
+	if (!r || (resp && resp->scode < 200))
+		return;
+	r->ct = NULL; /* the transaction is done with us */
+	if (!resp) {
+		log_info("call %s: the %s did not answer a relayed re-INVITE (%s); the call goes on",
+			 c->id, side_name(1 - r->from), err == ETIMEDOUT ? "timeout" : strerror(err));
+		reinv_finish(c, 500, "The other party did not answer", NULL);
+	} else if (resp->scode >= 300) {
+		log_info("call %s: the %s refused a relayed re-INVITE: %u; the session is unchanged",
+			 c->id, side_name(1 - r->from), resp->scode);
+		reinv_finish(c, relay_code(resp->scode), NULL, NULL);
+	} else {
+		reinv_answered(c, resp);
+	}
+}
+
+static void on_reinv_timeout(void *arg)
+{
+	struct call *c = arg;
+	log_info("call %s: the %s did not answer a relayed re-INVITE in time; the call goes on",
+		 c->id, side_name(1 - c->reinv->from));
+	reinv_finish(c, 500, "The other party did not answer", NULL); /* also CANCELs ours */
+}
+
+/* S cancelled its re-INVITE: cancel ours; O's final response (487) answers S. */
+static void on_reinv_cancel(struct sip_strans *st, void *arg)
+{
+	struct call *c = arg;
+	(void)st;
+	if (c->reinv && c->reinv->ct)
+		sip_ctrans_cancel(c->reinv->ct);
+}
+
+/* Relay S's offer: our re-INVITE to O, S's request answered when O has. */
+static void relay_start(struct call *c, int side, struct sip_strans *st, const struct sip_msg *req)
+{
+	struct calls *cs = c->cs;
+	int other = 1 - side;
+	struct sip_dialog *d = leg_dialog(c, other);
+	struct call_reinv *r = calloc(1, sizeof(*r));
+	struct mbuf body, hdrs, mb;
+	uint16_t code = 0;
+	const char *reason = NULL;
+	int err = ENOMEM;
+
+	mbuf_init(&body);
+	mbuf_init(&hdrs);
+	mbuf_init(&mb);
+	if (r) {
+		r->from = side;
+		r->st = st;
+		r->invite = req->mid == SIP_INVITE;
+		tmr_init(&r->timer);
+		r->body = malloc(req->body.l);
+	}
+	if (r && r->body) {
+		memcpy(r->body, req->body.p, req->body.l);
+		r->body_len = req->body.l;
+		r->sdp = sdp_from(r->body, req->body.l);
+		err = r->sdp ? call_reinv_offer(c, r, cs->d.cfg->media_address, &body, &code,
+						&reason)
+			     : ENOMEM;
+	}
+	if (!err) {
+		mbuf_write_str(&hdrs, "Allow: " PBX_ALLOW "\r\n" PBX_SERVER_HDR);
+		err = hdrs.err;
+	}
+	if (!err)
+		err = sip_dialog_request(d, &mb, "INVITE", hdrs.buf, "application/sdp",
+					 pl_from(body.buf, body.len), &r->cseq);
+	if (!err)
+		err = sip_ctrans_send(cs->d.stack, &r->ct, sip_dialog_peer(d), mb.buf, mb.len,
+				      on_reinv_response, c);
+	if (err) {
+		log_warn("call %s: cannot relay the %s's re-offer: %s", c->id, side_name(side),
+			 reason ? reason : strerror(err));
+		pbx_reply(st, code ? code : 500, code ? reason : "Cannot relay the offer",
+			  PBX_SERVER_HDR);
+		if (r)
+			reinv_free(c, r);
+	} else {
+		c->reinv = r;
+		tmr_start(cs->d.timers, &r->timer, REINV_TIMEOUT_MS, on_reinv_timeout, c);
+		if (r->invite)
+			sip_strans_set_cancel_handler(st, on_reinv_cancel, c);
+		log_debug("call %s: %s side's re-offer relayed to the %s (CSeq %u)", c->id,
+			  side_name(side), side_name(other), r->cseq);
+	}
+	if (body.buf)
+		OPENSSL_cleanse(body.buf, body.cap);
+	if (mb.buf)
+		OPENSSL_cleanse(mb.buf, mb.cap);
+	mbuf_free(&body);
+	mbuf_free(&hdrs);
+	mbuf_free(&mb);
+}
+
+/* ---- incoming requests ------------------------------------------------------------------ */
+
+/* A re-INVITE or UPDATE with an offer from one side: answered on its leg, or relayed. */
+static void reoffer(struct call *c, int side, struct sip_strans *st, const struct sip_msg *req)
+{
+	struct calls *cs = c->cs;
+	struct sip_dialog *d = leg_dialog(c, side);
+	struct mbuf body;
+	uint16_t code = 0;
+	const char *reason = NULL;
+	struct sdp *offer = NULL;
+
+	if (req->body.l && !(offer = sdp_from(req->body.p, req->body.l))) {
+		pbx_reply(st, 488, "Malformed SDP", PBX_SERVER_HDR);
+		return;
+	}
+	if (!offer) { /* no offer: RFC 3261 14.2 would need us to offer; keep the session as is */
+		pbx_reply(st, 488, "An SDP offer is required", PBX_SERVER_HDR);
+		return;
+	}
+	sip_dialog_refresh_target(d, req);
+	mbuf_init(&body);
+	if (call_reinv_check(c, side, offer, &code, &reason)) {
+		log_info("call %s: %s side's re-offer refused: %s", c->id, side_name(side), reason);
+		pbx_reply(st, code, reason, PBX_SERVER_HDR);
+	} else if (c->state == CALL_ANSWERED && !c->echo && c->winner >= 0 &&
+		   call_reinv_changes(c, side, offer)) {
+		relay_start(c, side, st, req);
+	} else if (call_reinv_local(c, side, offer, cs->d.cfg->media_address, &body, &code,
+				    &reason)) {
+		pbx_reply(st, code, reason, PBX_SERVER_HDR);
+	} else if (answer_offer(c, side, st, &body) == 0) {
+		log_info("call %s: %s side re-offered (%s)", c->id, side_name(side),
+			 hold_word(offer));
+	}
+	if (body.buf)
+		OPENSSL_cleanse(body.buf, body.cap);
+	mbuf_free(&body);
+	free(offer);
+}
+
+/* 500 with Retry-After 0-10 s (RFC 3261 14.2): this side's own offer is still in progress. */
+static void reply_retry(struct sip_strans *st)
+{
+	uint8_t rnd = 0;
+	char hdr[64];
+	(void)rand_bytes(&rnd, 1);
+	snprintf(hdr, sizeof(hdr), "Retry-After: %u\r\n" PBX_SERVER_HDR, rnd % 11u);
+	pbx_reply(st, 500, "An offer is in progress", hdr);
+}
+
+bool calls_in_dialog(struct calls *cs, struct sip_strans *st, const struct sip_msg *req,
+		     const struct tp_peer *from)
+{
+	int side = SIDE_A;
+	struct call *c = find_dialog(cs, req, &side);
+	(void)from;
+	if (!c)
+		return false;
+	struct sip_dialog *d = leg_dialog(c, side);
+	if (!st) { /* ACK for one of our 2xx */
+		sip_dialog_ack_received(d, req);
+		return true;
+	}
+	if (sip_dialog_accept_cseq(d, req)) {
+		pbx_reply(st, 500, "Out of order", PBX_SERVER_HDR);
+		return true;
+	}
+	switch (req->mid) {
+	case SIP_BYE:
+		pbx_reply(st, 200, NULL, PBX_SERVER_HDR);
+		call_reinv_free(c); /* a relayed re-INVITE gets 487 before the BYE goes on */
+		call_end(c, side == SIDE_A ? "caller_hangup" : "callee_hangup", side == SIDE_B,
+			 side == SIDE_A);
+		break;
+	case SIP_INVITE:
+	case SIP_UPDATE:
+		if (c->state != CALL_ANSWERED && req->mid == SIP_INVITE)
+			pbx_reply(st, 491, NULL, PBX_SERVER_HDR);
+		else if (!req->body.l && req->mid == SIP_UPDATE)
+			pbx_reply(st, 200, NULL, PBX_SERVER_HDR); /* session timer refresh */
+		else if (c->reinv && c->reinv->from == side)
+			reply_retry(st);
+		else if (c->reinv) /* our re-INVITE to this side is pending: glare */
+			pbx_reply(st, 491, NULL, PBX_SERVER_HDR);
+		else
+			reoffer(c, side, st, req);
+		break;
+	case SIP_OPTIONS:
+	case SIP_INFO:
+		pbx_reply(st, 200, NULL, "Allow: " PBX_ALLOW "\r\n" PBX_SERVER_HDR);
+		break;
+	default:
+		pbx_reply(st, 501, NULL, "Allow: " PBX_ALLOW "\r\n" PBX_SERVER_HDR);
+		break;
+	}
+	return true;
+}
+
+bool calls_stray_reinvite(struct calls *cs, const struct sip_msg *resp)
+{
+	if (resp->scode < 200 || resp->scode >= 300 || resp->cseq_mid != SIP_INVITE)
+		return false;
+	for (struct call *c = cs->list; c; c = c->next) {
+		for (int side = SIDE_A; side <= SIDE_B; side++) {
+			if (side == SIDE_B && c->winner < 0)
+				break;
+			struct sip_dialog *d = leg_dialog(c, side);
+			if (!d || !c->reinv_cseq[side] || resp->cseq != c->reinv_cseq[side] ||
+			    !sip_dialog_match_response(d, resp))
+				continue;
+			/* our ACK was lost: send it again (RFC 3261 13.2.2.4) */
+			struct mbuf mb;
+			mbuf_init(&mb);
+			if (sip_dialog_ack(d, &mb, resp->cseq, NULL, NULL, PL_NULL) == 0)
+				sip_stack_send(cs->d.stack, sip_dialog_peer(d), mb.buf, mb.len);
+			mbuf_free(&mb);
+			return true;
+		}
+	}
+	return false;
+}
