@@ -54,9 +54,9 @@ static void test_reuse_after_quarantine(void)
 	int r0, c0, r1, c1, r2, c2;
 	uint16_t port0, port1, port2;
 
-	REQUIRE(pool_open(&p, 24100, 24119, 0));
+	REQUIRE(pool_open(&p, 23100, 23119, 0));
 	REQUIRE(ports_alloc(&p, 0, &r0, &c0, &port0) == 0);
-	CHECK(port0 % 2 == 0 && port0 >= 24100 && port0 <= 24118);
+	CHECK(port0 % 2 == 0 && port0 >= 23100 && port0 <= 23118);
 	ports_release(&p, port0, r0, c0, 5000);
 	CHECK(fd_open(r0) && fd_open(c0)); /* kept, bound */
 	/* still quarantined: another pair, newly bound */
@@ -80,7 +80,7 @@ static void test_late_packets_drained(void)
 	int r, c, r2, c2;
 	uint16_t port, port2;
 
-	REQUIRE(pool_open(&p, 24120, 24123, 0));
+	REQUIRE(pool_open(&p, 23120, 23123, 0));
 	REQUIRE(ports_alloc(&p, 0, &r, &c, &port) == 0);
 	ports_release(&p, port, r, c, 0);
 	for (int i = 0; i < 40; i++) { /* more than one drain batch */
@@ -109,7 +109,7 @@ static void test_flooded_pair_closed(void)
 	int r, c, r2 = -1, c2 = -1;
 	uint16_t port, port2 = 0;
 
-	REQUIRE(pool_open(&p, 24124, 24127, 0));
+	REQUIRE(pool_open(&p, 23124, 23127, 0));
 	REQUIRE(ports_alloc(&p, 0, &r, &c, &port) == 0);
 	ports_release(&p, port, r, c, 0);
 	for (int i = 0; i < PORTS_DRAIN_MAX + 64; i++)
@@ -129,7 +129,7 @@ static void test_exhaustion(void)
 	int r[3], c[3];
 	uint16_t port[3];
 
-	REQUIRE(pool_open(&p, 24130, 24133, 0)); /* two pairs */
+	REQUIRE(pool_open(&p, 23130, 23133, 0)); /* two pairs */
 	REQUIRE(ports_alloc(&p, 0, &r[0], &c[0], &port[0]) == 0);
 	REQUIRE(ports_alloc(&p, 0, &r[1], &c[1], &port[1]) == 0);
 	CHECK(port[0] != port[1]);
@@ -151,7 +151,7 @@ static void test_cache_bound(void)
 	int r[2], c[2];
 	uint16_t port[2];
 
-	REQUIRE(pool_open(&p, 24140, 24147, 1));
+	REQUIRE(pool_open(&p, 23140, 23147, 1));
 	REQUIRE(ports_alloc(&p, 0, &r[0], &c[0], &port[0]) == 0);
 	REQUIRE(ports_alloc(&p, 0, &r[1], &c[1], &port[1]) == 0);
 	ports_release(&p, port[0], r[0], c[0], 0);
@@ -167,18 +167,18 @@ static void test_cache_bound(void)
 static void test_foreign_port_skipped(void)
 {
 	struct mports p;
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(24150),
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(23150),
 				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	int other = socket(AF_INET, SOCK_DGRAM, 0), r, c;
 	uint16_t port;
 
 	REQUIRE(other >= 0);
 	REQUIRE(bind(other, (struct sockaddr *)&a, sizeof(a)) == 0);
-	REQUIRE(pool_open(&p, 24150, 24153, 0));
+	REQUIRE(pool_open(&p, 23150, 23153, 0));
 	REQUIRE(ports_alloc(&p, 0, &r, &c, &port) == 0);
-	CHECK_EQ_INT(port, 24152);
+	CHECK_EQ_INT(port, 23152);
 	CHECK_EQ_INT(ports_alloc(&p, 0, &r, &c, &port), ENOSPC);
-	ports_release(&p, 24152, r, c, 0);
+	ports_release(&p, 23152, r, c, 0);
 	ports_close(&p);
 	close(other);
 }
