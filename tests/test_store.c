@@ -695,6 +695,44 @@ static void cdr_roundtrip_filters_and_paging(void)
 	tmpdb_rm(&t);
 }
 
+/* A call's record is written at start, answer and end, each replacing the last; writes that
+ * share a batch are coalesced by the writer, and the last one must win whatever the batch. */
+static void cdr_rewrites_last_wins(void)
+{
+	struct tmpdb t;
+	struct store *s = NULL;
+	struct cdr_list l;
+	char id[16];
+
+	REQUIRE(tmpdb_make(&t) == 0);
+	REQUIRE(store_open(&s, t.path) == 0);
+	for (int phase = 0; phase < 3; phase++) {
+		for (int i = 0; i < 30; i++) { /* interleaved calls, more than one batch's worth */
+			struct store_cdr c = cdr_make(i, id, sizeof(id));
+
+			if (phase < 2) { /* in progress: start, then answered */
+				c.cause = "in_progress";
+				c.end_ms = 0;
+				c.answer_ms = phase ? c.answer_ms : 0;
+			}
+			CHECK_EQ_INT(store_cdr_add(s, &c), 0);
+		}
+	}
+	for (int i = 0; i < 100; i++) { /* many ids in one batch (a larger table) */
+		struct store_cdr c = cdr_make(i % 30, id, sizeof(id));
+
+		if (i < 70)
+			c.cause = "in_progress";
+		CHECK_EQ_INT(store_cdr_add(s, &c), 0);
+	}
+	CHECK_EQ_INT(store_flush(s), 0);
+	l = cdr_query(s, NULL); /* fields_ok: every row holds its final values */
+	CHECK_EQ_INT(l.n, 30);
+	CHECK_EQ_INT(cdr_count(s, &(struct store_cdr_filter){0}), 30);
+	store_close(s);
+	tmpdb_rm(&t);
+}
+
 /* ---- durability ---- */
 
 static void close_flushes_pending_writes(void)
@@ -1092,6 +1130,7 @@ static const struct test_case cases[] = {
 	{"flush_on_empty_queue_returns", flush_on_empty_queue_returns},
 	{"events_roundtrip_and_paging", events_roundtrip_and_paging},
 	{"cdr_roundtrip_filters_and_paging", cdr_roundtrip_filters_and_paging},
+	{"cdr_rewrites_last_wins", cdr_rewrites_last_wins},
 	{"close_flushes_pending_writes", close_flushes_pending_writes},
 	{"killed_child_loses_nothing_flushed", killed_child_loses_nothing_flushed},
 	{"schema_versioned_newer_refused", schema_versioned_newer_refused},

@@ -101,9 +101,11 @@ static void bridge_destroy(struct media *m, struct media_bridge *b)
 		m->bridges = b->next;
 	if (b->next)
 		b->next->prev = b->prev;
+	/* The sockets go back to the pool (the worker let go of them when it released b). */
 	for (int s = 0; s < 2; s++)
 		if (b->port[s])
-			ports_release(&m->ports, b->port[s]);
+			ports_release(&m->ports, b->port[s], b->side[s].fd_rtp, b->side[s].fd_rtcp,
+				      clock_mono_ms());
 	if (b->w && b->w->load)
 		b->w->load--;
 	free(b);
@@ -171,7 +173,8 @@ int media_alloc(struct media **mp, const struct media_conf *conf, struct loop *s
 	m->h = h;
 	m->arg = arg;
 	m->ev_fd = -1;
-	err = ports_init(&m->ports, &addr, conf->port_min, conf->port_max);
+	err = ports_init(&m->ports, &addr, conf->port_min, conf->port_max, conf->port_quarantine_ms,
+			 0);
 	if (err)
 		goto out;
 	err = pthread_mutex_init(&m->ev_lock, NULL);
@@ -264,7 +267,7 @@ static int side_init(struct media *m, struct media_bridge *b, int s)
 	} r;
 	int err;
 
-	err = ports_alloc(&m->ports, &side->fd_rtp, &side->fd_rtcp, &b->port[s]);
+	err = ports_alloc(&m->ports, clock_mono_ms(), &side->fd_rtp, &side->fd_rtcp, &b->port[s]);
 	if (err)
 		return err;
 	b->local_rtp[s] = m->ports.addr;
@@ -305,14 +308,10 @@ int media_bridge_alloc(struct media *m, struct media_bridge **bp, void *owner)
 	for (int s = 0; s < 2 && !err; s++)
 		err = side_init(m, b, s);
 	if (err) {
-		for (int s = 0; s < 2; s++) {
-			if (b->side[s].fd_rtp >= 0)
-				close(b->side[s].fd_rtp);
-			if (b->side[s].fd_rtcp >= 0)
-				close(b->side[s].fd_rtcp);
+		for (int s = 0; s < 2; s++)
 			if (b->port[s])
-				ports_release(&m->ports, b->port[s]);
-		}
+				ports_release(&m->ports, b->port[s], b->side[s].fd_rtp,
+					      b->side[s].fd_rtcp, clock_mono_ms());
 		free(b);
 		return err;
 	}

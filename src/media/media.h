@@ -23,6 +23,9 @@ struct media_conf {
 	uint16_t port_max;
 	unsigned workers;   /* relay threads; 0: one per online core */
 	uint32_t timeout_ms; /* no packet from either side for this long: MEDIA_EV_TIMEOUT (0: off) */
+	/* A released port pair is reused only after this long (0: 4 s), so that late packets of
+	 * an old call never reach a new one. */
+	uint32_t port_quarantine_ms;
 };
 
 enum media_event_kind {

@@ -9,8 +9,9 @@
  *
  * Lifetime of a bridge: media_bridge_alloc binds its four sockets and posts its embedded ADD
  * command; media_bridge_free marks it dead and posts its embedded REMOVE command; the worker
- * closes the sockets, wipes the keys and posts the embedded REMOVED event; the signalling
- * thread then returns the ports to the pool and frees the memory. Events travel in one FIFO,
+ * stops watching the sockets, wipes the keys and posts the embedded REMOVED event; the
+ * signalling thread then returns the ports and their open sockets to the pool (which keeps
+ * them for reuse after a quarantine) and frees the memory. Events travel in one FIFO,
  * so nothing for a bridge can follow its REMOVED, and the dead flag drops what precedes it. */
 #ifndef SOTTO_MEDIA_INT_H
 #define SOTTO_MEDIA_INT_H
@@ -303,18 +304,42 @@ uint32_t media_timeout_ms(const struct media *m);
 
 /* ---- port pool (ports.c): signalling thread ---- */
 
+enum {
+	PORTS_QUARANTINE_MS = 4000, /* media_conf.port_quarantine_ms 0: this */
+	PORTS_DRAIN_MAX = 256,	    /* stale datagrams dropped from a socket at reuse, at most */
+};
+
+/* A pair's state. CACHED: released, its sockets still bound, in the quarantine FIFO. */
+enum { PAIR_FREE = 0, PAIR_USED, PAIR_CACHED };
+
+struct mpair {
+	int fd[2];	     /* CACHED: RTP, RTCP */
+	uint64_t released_ms; /* CACHED: when */
+	uint32_t next;	     /* CACHED: the next one released (UINT32_MAX: none) */
+	uint8_t state;
+};
+
 struct mports {
 	struct sa addr;
 	uint16_t first; /* even port of the first pair */
 	size_t npairs;
 	size_t cursor;
-	uint8_t *used;
+	struct mpair *pair;
+	uint32_t qhead, qtail; /* quarantine FIFO, oldest first (UINT32_MAX: empty) */
+	size_t ncached, max_cached;
+	uint32_t quarantine_ms;
 };
 
-int ports_init(struct mports *p, const struct sa *addr, uint16_t port_min, uint16_t port_max);
+/* quarantine_ms 0: PORTS_QUARANTINE_MS. max_cached 0: from RLIMIT_NOFILE. */
+int ports_init(struct mports *p, const struct sa *addr, uint16_t port_min, uint16_t port_max,
+	       uint32_t quarantine_ms, size_t max_cached);
+/* Closes the cached sockets (the used ones belong to their bridges). */
 void ports_close(struct mports *p);
-/* Bind the next free RTP/RTCP pair (non-blocking, large buffers). 0, ENOSPC, or an errno. */
-int ports_alloc(struct mports *p, int *fd_rtp, int *fd_rtcp, uint16_t *port);
-void ports_release(struct mports *p, uint16_t port);
+/* An RTP/RTCP pair (non-blocking): a released one whose quarantine is over, emptied of what
+ * arrived meanwhile, else a newly bound one. 0, ENOSPC, or an errno. */
+int ports_alloc(struct mports *p, uint64_t now_ms, int *fd_rtp, int *fd_rtcp, uint16_t *port);
+/* Give a pair back with its sockets (kept for reuse after the quarantine, or closed: the pool
+ * owns them either way; -1 for a socket already closed). */
+void ports_release(struct mports *p, uint16_t port, int fd_rtp, int fd_rtcp, uint64_t now_ms);
 
 #endif

@@ -254,19 +254,12 @@ void bridge_release(struct mworker *w, struct media_bridge *b)
 	for (int s = 0; s < 2; s++) {
 		struct mside *side = &b->side[s];
 
-		/* Out of the set before close: no event can name a dead socket. */
-		if (side->fd_rtp >= 0) {
-			if (!w->ur)
-				(void)epoll_ctl(w->ep, EPOLL_CTL_DEL, side->fd_rtp, NULL);
-			close(side->fd_rtp);
-			side->fd_rtp = -1;
-		}
-		if (side->fd_rtcp >= 0) {
-			if (!w->ur)
-				(void)epoll_ctl(w->ep, EPOLL_CTL_DEL, side->fd_rtcp, NULL);
-			close(side->fd_rtcp);
-			side->fd_rtcp = -1;
-		}
+		/* Out of the set: no event names them any more. They stay open: the signalling
+		 * thread hands them back to the port pool (ports.c) after REMOVED. */
+		if (side->fd_rtp >= 0 && !w->ur)
+			(void)epoll_ctl(w->ep, EPOLL_CTL_DEL, side->fd_rtp, NULL);
+		if (side->fd_rtcp >= 0 && !w->ur)
+			(void)epoll_ctl(w->ep, EPOLL_CTL_DEL, side->fd_rtcp, NULL);
 		sess_drop(&side->rx);
 		sess_drop(&side->tx);
 	}

@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
 #include <openssl/hmac.h>
 
 #include "core/log.h"
@@ -62,6 +63,9 @@ struct auth_server {
 	size_t nbuckets;
 	struct nc_slot *slots; /* nbuckets * WAYS */
 	uint64_t *floor;       /* per bucket */
+	/* HMAC-SHA256 keyed with secret, fetched and keyed once: each MAC is a copy of it (the
+	 * one-shot HMAC() fetches the algorithm and hashes the key again, every time). */
+	EVP_MAC_CTX *mac;
 };
 
 static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -147,8 +151,9 @@ static int srv_mac(const struct auth_server *srv, const char *label, const uint8
 {
 	uint8_t buf[32 + NONCE_STAMP + NONCE_RAND + REALM_MAX];
 	uint8_t mac[EVP_MAX_MD_SIZE];
-	unsigned int maclen = 0;
+	size_t maclen = 0;
 	size_t n = strlen(label) + 1; /* the NUL separates the label */
+	EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(srv->mac);
 	int err = 0;
 
 	memcpy(buf, label, n);
@@ -156,14 +161,33 @@ static int srv_mac(const struct auth_server *srv, const char *label, const uint8
 		memcpy(buf + n, data, len);
 	memcpy(buf + n + len, srv->realm, srv->realm_len);
 	n += len + srv->realm_len;
-	if (!HMAC(EVP_sha256(), srv->secret, sizeof(srv->secret), buf, n, mac, &maclen) ||
+	if (!ctx || !EVP_MAC_update(ctx, buf, n) || !EVP_MAC_final(ctx, mac, &maclen, sizeof(mac)) ||
 	    maclen < outlen) {
 		ERR_clear_error();
 		err = EIO;
 	} else {
 		memcpy(out, mac, outlen);
 	}
+	EVP_MAC_CTX_free(ctx); /* cleanses the keyed state */
 	OPENSSL_cleanse(mac, sizeof(mac));
+	return err;
+}
+
+static int mac_init(struct auth_server *srv)
+{
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+	EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	int err = 0;
+
+	srv->mac = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
+	if (!srv->mac || !EVP_MAC_init(srv->mac, srv->secret, sizeof(srv->secret), params)) {
+		ERR_clear_error();
+		err = EIO;
+	}
+	EVP_MAC_free(hmac); /* the context holds its own reference */
 	return err;
 }
 
@@ -224,6 +248,9 @@ int auth_server_alloc(struct auth_server **srvp, const struct auth_server_conf *
 		if (err)
 			goto out;
 	}
+	err = mac_init(srv);
+	if (err)
+		goto out;
 	/* Nonces issued before this start (same secret, persisted) were perhaps used already, and
 	 * the table that knew it is gone: make their first sight stale. */
 	floor = now_s(srv) << STAMP_SHIFT;
@@ -247,6 +274,7 @@ void auth_server_free(struct auth_server *srv)
 	if (!srv)
 		return;
 	OPENSSL_cleanse(srv->secret, sizeof(srv->secret));
+	EVP_MAC_CTX_free(srv->mac);
 	free(srv->slots);
 	free(srv->floor);
 	free(srv);

@@ -44,6 +44,7 @@ struct store_op {
 	struct store_op *next;
 	uint64_t seq;
 	enum store_op_kind kind;
+	bool superseded; /* a later op of the same batch replaces its row: not executed */
 	union {
 		struct store_binding b;
 		struct store_event e;

@@ -93,6 +93,7 @@ static int op_new(struct store_op **opp, enum store_op_kind kind, const void *va
 	op->next = NULL;
 	op->seq = 0;
 	op->kind = kind;
+	op->superseded = false;
 	memset(&op->u, 0, sizeof(op->u));
 	memcpy(&op->u, val, size);
 	p = op->strs;
@@ -328,6 +329,57 @@ static int op_exec(struct store *s, const struct store_op *op)
 	return step_done(b.st);
 }
 
+static uint32_t str_hash(const char *p)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return h;
+}
+
+/* A call's record is written when it starts, is answered and ends, each write replacing the
+ * row (INSERT OR REPLACE by call id): within one batch only the last of them needs executing,
+ * and the committed result is the same. Marks the others superseded. */
+static void batch_coalesce(struct store_op *batch)
+{
+	const struct store_op **seen, *small[64];
+	size_t cap = 64, ncdr = 0;
+	struct store_op **cdrs;
+
+	for (struct store_op *op = batch; op; op = op->next)
+		ncdr += op->kind == OP_CDR_ADD;
+	if (ncdr < 2)
+		return;
+	while (cap < 2 * ncdr)
+		cap *= 2;
+	seen = cap == 64 ? small : calloc(cap, sizeof(*seen));
+	cdrs = malloc(ncdr * sizeof(*cdrs));
+	if (!seen || !cdrs)
+		goto out; /* then every op runs: correct, only slower */
+	if (seen == small)
+		memset(small, 0, sizeof(small));
+	ncdr = 0;
+	for (struct store_op *op = batch; op; op = op->next)
+		if (op->kind == OP_CDR_ADD)
+			cdrs[ncdr++] = op;
+	/* Newest first: an id already seen has a later write. */
+	for (size_t k = ncdr; k-- > 0;) {
+		size_t i = str_hash(cdrs[k]->u.c.id) & (cap - 1);
+
+		while (seen[i] && strcmp(seen[i]->u.c.id, cdrs[k]->u.c.id))
+			i = (i + 1) & (cap - 1);
+		if (seen[i])
+			cdrs[k]->superseded = true;
+		else
+			seen[i] = cdrs[k];
+	}
+out:
+	if (seen != small)
+		free(seen);
+	free(cdrs);
+}
+
 /* One attempt at committing the batch. A statement that fails on its own (a constraint) is
  * logged and skipped; a failure that ends the transaction fails the attempt. */
 static int batch_try(struct store *s, const struct store_op *batch, uint64_t *failed)
@@ -341,6 +393,8 @@ static int batch_try(struct store *s, const struct store_op *batch, uint64_t *fa
 		return rc;
 	}
 	for (const struct store_op *op = batch; op; op = op->next) {
+		if (op->superseded)
+			continue;
 		rc = op_exec(s, op);
 		if (rc == SQLITE_DONE)
 			continue;
@@ -456,6 +510,7 @@ void *store_writer_main(void *arg)
 			s->warned = false;
 		pthread_mutex_unlock(&s->lock);
 
+		batch_coalesce(batch);
 		batch_run(s, batch, n, &res);
 		mono_now(&last);
 		for (struct store_op *op = batch; op; op = next) {
