@@ -298,9 +298,11 @@ int media_bridge_alloc(struct media *m, struct media_bridge **bp, void *owner)
 
 	if (!m || !bp)
 		return EINVAL;
-	b = calloc(1, sizeof(*b));
+	/* Cache-line aligned, as its relay part is laid out (sizeof is a multiple of it). */
+	b = aligned_alloc(_Alignof(struct media_bridge), sizeof(*b));
 	if (!b)
 		return ENOMEM;
+	memset(b, 0, sizeof(*b));
 	b->m = m;
 	b->owner = owner;
 	for (int s = 0; s < 2; s++)

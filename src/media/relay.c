@@ -21,14 +21,17 @@
 #include "core/log.h"
 #include "media/media_int.h"
 
-static void latch(struct media_bridge *b, int x, bool rtcp_sock, const struct sa *src)
+static void latch(struct media_bridge *b, int x, bool rtcp_sock, const struct maddr *src)
 {
 	struct mside *s = &b->side[x];
 
 	if (log_get_level() <= LOG_DEBUG) {
 		char buf[SA_STRLEN];
+		struct sa a;
+
+		maddr_to_sa(&a, src);
 		log_debug("media: side %d %s latched to %s", x, rtcp_sock ? "RTCP" : "RTP",
-			  sa_str(src, buf, sizeof(buf)));
+			  sa_str(&a, buf, sizeof(buf)));
 	}
 	if (rtcp_sock) {
 		s->rtcp = *src;
@@ -45,14 +48,14 @@ static void latch(struct media_bridge *b, int x, bool rtcp_sock, const struct sa
 }
 
 void relay_packet(struct mworker *w, struct media_bridge *b, int x, bool rtcp_sock, uint8_t *pkt,
-		  size_t len, const struct sa *src, uint64_t now_us)
+		  size_t len, const struct maddr *src, uint64_t now_us)
 {
 	struct mside *sx = &b->side[x], *sy;
 	struct mstats *st = &b->stats[x];
 	enum rtp_kind kind = rtp_classify(pkt, len, rtcp_sock);
 	bool latched = rtcp_sock ? sx->rtcp_latched : sx->latched;
-	const struct sa *cur = rtcp_sock ? &sx->rtcp : &sx->rtp;
-	const struct sa *dst;
+	const struct maddr *cur = rtcp_sock ? &sx->rtcp : &sx->rtp;
+	const struct maddr *dst;
 	const struct msock *out;
 	size_t wire = len;
 	bool known;
@@ -62,8 +65,8 @@ void relay_packet(struct mworker *w, struct media_bridge *b, int x, bool rtcp_so
 		stat_add(&st->dropped, 1);
 		return;
 	}
-	known = latched && sa_eq(src, cur);
-	if (!known && latched && !sx->rx && !sa_eq(src, rtcp_sock ? &sx->sdp_rtcp : &sx->sdp_rtp)) {
+	known = latched && maddr_eq(src, cur);
+	if (!known && latched && !sx->rx && !maddr_eq(src, rtcp_sock ? &sx->sdp_rtcp : &sx->sdp_rtp)) {
 		stat_add(&st->dropped, 1);
 		return;
 	}

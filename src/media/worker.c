@@ -30,7 +30,7 @@ static uint64_t mono_us(void)
 
 /* ---- sending ---- */
 
-void worker_out(struct mworker *w, const struct msock *ms, const struct sa *dst, uint8_t *pkt,
+void worker_out(struct mworker *w, const struct msock *ms, const struct maddr *dst, uint8_t *pkt,
 		size_t len, struct mstats *st)
 {
 	size_t i = w->nout;
@@ -110,7 +110,7 @@ static void sock_read(struct mworker *w, const struct msock *ms)
 		now_us = mono_us();
 		for (int i = 0; i < n; i++) {
 			struct msghdr *h = &w->rmsg[i].msg_hdr;
-			struct sa src;
+			struct maddr src;
 
 			if ((h->msg_flags & MSG_TRUNC) || h->msg_namelen > sizeof(src.u)) {
 				stat_add(&b->stats[ms->side].dropped, 1);
@@ -268,12 +268,16 @@ void bridge_release(struct mworker *w, struct media_bridge *b)
 static void set_remote(struct media_bridge *b, int s, const struct mcmd *c)
 {
 	struct mside *side = &b->side[s];
-	bool moved = !sa_eq(&side->sdp_rtp, &c->u.remote.rtp);
-	bool rtcp_moved = !sa_eq(&side->sdp_rtcp, &c->u.remote.rtcp);
+	struct maddr rtp, rtcp;
+	bool moved, rtcp_moved;
 
+	maddr_from_sa(&rtp, &c->u.remote.rtp);
+	maddr_from_sa(&rtcp, &c->u.remote.rtcp);
+	moved = !maddr_eq(&side->sdp_rtp, &rtp);
+	rtcp_moved = !maddr_eq(&side->sdp_rtcp, &rtcp);
 	side->configured = true;
-	side->sdp_rtp = c->u.remote.rtp;
-	side->sdp_rtcp = c->u.remote.rtcp;
+	side->sdp_rtp = rtp;
+	side->sdp_rtcp = rtcp;
 	side->mux = c->u.remote.mux;
 	/* A re-INVITE repeating the same address keeps the latch (the phone may be behind NAT);
 	 * a new address is believed until the phone's own packets say otherwise. */

@@ -65,6 +65,14 @@ int sr_protect_rtcp(struct sr_session *s, uint8_t *pkt, size_t *len, size_t cap)
 int sr_unprotect(struct sr_session *s, uint8_t *pkt, size_t *len);
 int sr_unprotect_rtcp(struct sr_session *s, uint8_t *pkt, size_t *len);
 
+/* For a relay that takes packets of many sessions in a batch: start fetching, a few packets
+ * ahead, what protecting or unprotecting an SRTP packet of s will read, so that its cache
+ * misses overlap the work on earlier packets. Hints only, no effect on state. sr_prefetch
+ * reads nothing of s; sr_prefetch_state reads its first lines, so call it once the lines
+ * sr_prefetch asked for have had time to arrive. s must be a live session. */
+void sr_prefetch(const struct sr_session *s);
+void sr_prefetch_state(const struct sr_session *s);
+
 struct sr_stats {
 	uint64_t protected, unprotected, auth_failures, replays;
 };

@@ -95,15 +95,18 @@ struct sr_ssrc {
 };
 
 struct sr_session {
+	/* What an SRTP packet reads and writes first, in the first two cache lines (sr_prefetch);
+	 * SRTCP's keys and the source table after. */
 	const struct sr_suite_def *def;
-	struct sr_keyset rtp, rtcp;
-	uint8_t mki[SR_MAX_MKI];
-	size_t mki_len;
+	struct sr_keyset rtp;
 	uint64_t lifetime; /* packets (SRTP + SRTCP) allowed under this key */
 	uint64_t rtp_count, rtcp_count;
-	struct sr_stats stats;
 	uint64_t clock; /* LRU stamps */
 	unsigned last;	/* slot of the last source used */
+	size_t mki_len;
+	struct sr_stats stats;
+	uint8_t mki[SR_MAX_MKI];
+	struct sr_keyset rtcp;
 	struct sr_ssrc src[SR_SSRC_MAX];
 };
 
@@ -121,6 +124,7 @@ int sr_cm_xor(EVP_CIPHER_CTX *ecb, const uint8_t iv[16], uint8_t *p, size_t len)
 /* hmac.c: HMAC-SHA1 (RFC 2104) from precomputed inner and outer states. */
 int sr_hmac_alloc(struct sr_hmac **hp, const uint8_t *key, size_t len);
 void sr_hmac_free(struct sr_hmac *h);
+void sr_hmac_prefetch(const struct sr_hmac *h);
 void sr_hmac_sha1(const struct sr_hmac *h, const uint8_t *a, size_t alen, const uint8_t *b,
 		  size_t blen, uint8_t out[20]);
 
