@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# make bench: prints figures, asserts nothing. Parser throughput, OPTIONS over UDP driven by sipp
-# with the server's CPU per request (from /proc), server CPU per new TLS connection, and the
-# media relay's CPU per relayed SRTP packet against rtpengine's on the same load.
+# make bench: prints figures, asserts nothing. Parser throughput, SRTP protect/unprotect per
+# suite beside libsrtp2, server CPU per new TLS connection, the store, the media relay's CPU per
+# relayed SRTP packet against rtpengine's on the same load, OPTIONS over UDP driven by sipp with
+# the server's CPU per request (from /proc), REGISTER, and call set-up CPU against Kamailio
+# (bench/calls.sh; BENCH_CALLS_ROUNDS rounds, default 3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -13,6 +15,10 @@ trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$TM
 echo "== SIP parser (one core)"
 "$BUILD/bench_sip_parse"
 
+if [ -x "$BUILD/bench_srtp" ]; then
+	echo "== SRTP (one core, Sotto and libsrtp2)"
+	"$BUILD/bench_srtp"
+fi
 if [ -x "$BUILD/bench_tls_accept" ]; then
 	echo "== TLS accept (server CPU per new connection, ECDSA P-256)"
 	"$BUILD/bench_tls_accept"
@@ -63,3 +69,7 @@ PY
 
 echo
 bash "$(dirname "$0")/register.sh"
+
+echo
+echo "== call set-up: server CPU per call, Sotto (B2BUA) and Kamailio (proxy)"
+BENCH_ROUNDS=${BENCH_CALLS_ROUNDS:-3} bash "$(dirname "$0")/calls.sh" || echo "(calls.sh failed)"
