@@ -601,6 +601,35 @@ static void make_response(char *buf, size_t size, struct sip_msg *resp, const st
 	parse_str(resp, buf);
 }
 
+/* The dialog-creating INVITE carries the Max-Forwards the B2BUA passes on; out of range: no. */
+static void uac_invite_max_forwards(void)
+{
+	struct tp_peer p = peer(TP_UDP, "198.51.100.1:5060", "203.0.113.5:40000");
+	struct sip_dialog_uac_spec spec;
+	struct sip_dialog *d = NULL;
+	struct sip_msg *inv = calloc(1, sizeof(*inv));
+	char buf[2048];
+
+	REQUIRE(inv);
+	memset(&spec, 0, sizeof(spec));
+	spec.local_uri = "sip:1001@pbx.example.com";
+	spec.remote_uri = "sip:1002@pbx.example.com";
+	spec.local_contact = "sip:sotto@198.51.100.1:5060";
+	spec.peer = &p;
+	spec.max_forwards = 256;
+	CHECK_EQ_INT(sip_dialog_uac_alloc(&d, &spec), EINVAL);
+	spec.max_forwards = 7;
+	REQUIRE(sip_dialog_uac_alloc(&d, &spec) == 0);
+	mbuf_init(&mb);
+	REQUIRE(sip_dialog_request(d, &mb, "INVITE", NULL, NULL, PL_NULL, NULL) == 0);
+	snprintf(buf, sizeof(buf), "%s", mb.buf);
+	parse_str(inv, buf);
+	CHECK_EQ_INT(inv->max_forwards, 7);
+	sip_dialog_free(d);
+	free(inv);
+	mbuf_free(&mb);
+}
+
 static void uac_dialog_confirm_ack_bye(void)
 {
 	struct tp_peer p = peer(TP_UDP, "198.51.100.1:5060", "203.0.113.5:40000");
@@ -1159,6 +1188,7 @@ static const struct test_case cases[] = {
 	{"uas_dialog_rejects", uas_dialog_rejects},
 	{"uas_secure_dialog", uas_secure_dialog},
 	{"uac_dialog_confirm_ack_bye", uac_dialog_confirm_ack_bye},
+	{"uac_invite_max_forwards", uac_invite_max_forwards},
 	{"uac_confirm_rejects", uac_confirm_rejects},
 	{"uac_strict_route", uac_strict_route},
 	{"match_and_cseq_order", match_and_cseq_order},

@@ -497,6 +497,7 @@ static int start_branch(struct call *c, const struct collect_item *ci, const str
 		.local_contact = contact,
 		.peer = &rc->peer,
 		.secure = rc->sips,
+		.max_forwards = c->max_forwards,
 	};
 	c->nbr++;
 	if (sip_dialog_uac_alloc(&b->dlg, &spec)) {
@@ -529,6 +530,7 @@ static int start_trunk_branch(struct call *c, struct trunk *t, const char *numbe
 		.remote_uri = to_uri,
 		.local_contact = trunk_contact(t),
 		.peer = trunk_peer(t),
+		.max_forwards = c->max_forwards,
 	};
 	c->nbr++;
 	if (sip_dialog_uac_alloc(&b->dlg, &spec)) {
@@ -650,6 +652,12 @@ static struct call *call_from_invite(struct calls *cs, struct sip_strans *st,
 	c->a_conn = from->conn ? tp_conn_ref(from->conn) : NULL;
 	c->a_policy = a_policy;
 	c->late = late;
+	/* RFC 3261 16.6 step 3, as a proxy would: a B2BUA that restarted the count at 70 would
+	 * let a call loop through a provider and back for ever. Kept at 1 or more (0 is refused
+	 * above with 483): the phone at the end of the leg still takes it. */
+	c->max_forwards = req->max_forwards < 0	   ? 70
+			  : req->max_forwards > 1 ? (uint32_t)req->max_forwards - 1
+						   : 1;
 	snprintf(c->caller, sizeof(c->caller), "%s", caller);
 	snprintf(c->callee, sizeof(c->callee), "%s", callee);
 	call_write_record(c, "in_progress", false);

@@ -81,6 +81,7 @@ struct call {
 	bool echo;
 	char caller[32], callee[32];
 	char caller_display[80];
+	uint32_t max_forwards; /* for the callee's INVITE: the caller's less one, at least 1 */
 	char trunk[32]; /* the trunk the call came in or leaves through, "" if none */
 
 	/* leg A: the caller */

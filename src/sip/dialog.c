@@ -47,6 +47,7 @@ struct sip_dialog {
 	size_t nroute;
 	uint32_t next_cseq;   /* local sequence number of the next request */
 	uint32_t invite_cseq; /* of our latest INVITE; 0 before one is built */
+	uint32_t invite_mf;   /* Max-Forwards of the dialog-creating INVITE; 0: 70 */
 	uint32_t rcseq;       /* remote sequence number, when rcseq_set */
 	bool rcseq_set;
 	struct tp_peer origin; /* owned: where the dialog came from (UAS) or the spec's peer */
@@ -418,7 +419,7 @@ int sip_dialog_uac_alloc(struct sip_dialog **dp, const struct sip_dialog_uac_spe
 	int err;
 
 	if (!dp || !spec || !spec->peer || !sip_request_uri_ok(spec->local_uri) ||
-	    !sip_request_uri_ok(spec->remote_uri) || !spec->local_contact)
+	    !sip_request_uri_ok(spec->remote_uri) || !spec->local_contact || spec->max_forwards > 255)
 		return EINVAL;
 	target = spec->target ? spec->target : spec->remote_uri;
 	if (!sip_request_uri_ok(target) || spec->nroute > SIP_DIALOG_MAX_ROUTE ||
@@ -435,6 +436,7 @@ int sip_dialog_uac_alloc(struct sip_dialog **dp, const struct sip_dialog_uac_spe
 		return ENOMEM;
 	d->uac = true;
 	d->secure = spec->secure;
+	d->invite_mf = spec->max_forwards;
 	d->state = SIP_DIALOG_INIT;
 	err = contact_set(d, spec->local_contact);
 	if (err)
@@ -601,6 +603,8 @@ static int build(struct sip_dialog *d, struct mbuf *mb, const char *method, uint
 	if (strcmp(method, "BYE") && strcmp(method, "ACK"))
 		spec.contact = d->contact;
 	spec.secure = d->secure;
+	if (d->state == SIP_DIALOG_INIT) /* only the INVITE: EPROTO for anything else */
+		spec.max_forwards = d->invite_mf;
 	spec.extra_hdrs = extra_hdrs;
 	spec.content_type = content_type;
 	spec.body = body;

@@ -91,6 +91,9 @@ struct sip_dialog_uac_spec {
 	const struct tp_peer *peer;
 	bool secure;         /* caller's choice: R-URI sips: and TLS (RFC 3261 12.1.2) */
 	const char *call_id; /* NULL: 32 random characters from the CSPRNG */
+	/* Max-Forwards of the dialog-creating INVITE, <= 255; 0: 70. A B2BUA passes on what is
+	 * left of its caller's, so that a loop through other servers still runs out (483). */
+	uint32_t max_forwards;
 };
 
 /* UAC: a dialog in state INIT, before the INVITE is sent: a random local tag, Call-ID (unless

@@ -2,7 +2,7 @@
 # Call signalling with sipp as caller and callee (plain UDP extensions, encryption off): 407
 # challenge and answer, ringing, answer and BYE either way; busy (486), no answer (ring
 # timeout, CANCEL toward the callee), caller CANCEL (487), unknown number (404), offline (480),
-# Max-Forwards 0 (483), media timeout (BYE to both). The callee leg is a dialog of its own: its Call-ID, Via and tags are
+# Max-Forwards 0 (483) and decremented across legs, media timeout (BYE to both). The callee leg is a dialog of its own: its Call-ID, Via and tags are
 # not the caller's, and the caller's identity is presented. Every attempt leaves a call record.
 . "$(dirname "$0")/lib.sh"
 
@@ -73,7 +73,10 @@ sed -n '/^INVITE /,/^$/p' "$inv" | grep -q "$UAS_PORT" || fail "INVITE not sent 
 sed -n '/^INVITE /,/^$/p' "$inv" | grep -E '^From:' | grep -q '"Caller 2001" <sip:2001@sotto.test>' ||
 	fail "caller identity not presented: $(grep -m1 '^From:' "$inv")"
 sed -n '/^INVITE /,/^$/p' "$inv" | grep -qi 'authorization' && fail "caller's credentials leaked"
-pass "callee leg is its own dialog (Call-ID, Via, tags); caller identity presented"
+# The caller's hop count goes on, less one (a loop through a provider still runs out).
+sed -n '/^INVITE /,/^$/p' "$inv" | tr -d '\r' | grep -qx 'Max-Forwards: 69' ||
+	fail "callee's Max-Forwards not the caller's 70 less one: $(grep -m1 '^Max-Forwards:' "$inv")"
+pass "callee leg is its own dialog (Call-ID, Via, tags); caller identity presented; Max-Forwards 69"
 
 callee hangup call_uas_hangup
 caller hangup call_uac_bye 2002 || fail "callee hang-up not relayed to the caller"
