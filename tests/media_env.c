@@ -115,9 +115,15 @@ bool int_is_set(void *arg) { return *(int *)arg > 0; }
 
 bool phone_open(struct phone *p)
 {
+	return phone_open_at(p, "127.0.0.1");
+}
+
+bool phone_open_at(struct phone *p, const char *ip)
+{
 	struct sa a;
 
-	sa_set(&a, PL("127.0.0.1"), 0);
+	if (sa_set(&a, pl_from(ip, strlen(ip)), 0))
+		return false;
 	p->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (p->fd < 0)
 		return false;

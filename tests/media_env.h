@@ -60,6 +60,8 @@ void env_close(struct env *e);
 bool run_until(struct loop *l, bool (*cond)(void *), void *arg, unsigned max_ms);
 bool int_is_set(void *arg);
 bool phone_open(struct phone *p);
+/* On another loopback host (127.0.0.0/8), a port of the kernel's choosing. */
+bool phone_open_at(struct phone *p, const char *ip);
 void phone_close(struct phone *p);
 void psend(const struct phone *p, const struct sa *to, const void *buf, size_t len);
 /* One datagram within timeout_ms, or -1. */

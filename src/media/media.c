@@ -397,6 +397,20 @@ int media_bridge_set_remote(struct media_bridge *b, int side, const struct sa *r
 	return 0;
 }
 
+int media_bridge_set_signal(struct media_bridge *b, int side, const struct sa *sig)
+{
+	struct mcmd *c;
+
+	if (!side_ok(b, side) || !sig)
+		return EINVAL;
+	c = cmd_new(b, side, MCMD_SIGNAL);
+	if (!c)
+		return ENOMEM;
+	c->u.sig = *sig;
+	worker_post(b->w, c);
+	return 0;
+}
+
 /* The sessions are built here, so a bad key is an error now rather than a log line later,
  * then handed over: from then on only the worker touches them. */
 int media_bridge_set_crypto(struct media_bridge *b, int side, const struct sr_key *rx,

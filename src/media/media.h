@@ -34,6 +34,8 @@ enum media_event_kind {
 				* after media_bridge_set_remote, which starts the count again) */
 };
 
+enum { MEDIA_PROBATION = 50 }; /* 1 s of 20 ms packets (media_bridge_set_signal) */
+
 struct media_event {
 	enum media_event_kind kind;
 	void *owner; /* as given to media_bridge_alloc */
@@ -63,6 +65,14 @@ void media_bridge_local(const struct media_bridge *b, int side, struct sa *rtp, 
  * + 1. Calling it again with the same address keeps the latched one. */
 int media_bridge_set_remote(struct media_bridge *b, int side, const struct sa *rtp,
 			    const struct sa *rtcp, bool rtcp_mux);
+/* Where this side's signalling comes from (the phone's SIP source, a provider's proxy). Until
+ * a side in plain RTP has latched, a packet from elsewhere than the SDP address is taken at
+ * once only from that host or the SDP address's host, on any port (a NAT's); any other source
+ * must first send MEDIA_PROBATION packets in sequence of one stream, none from elsewhere in
+ * between, all dropped (RTP bleed: a stranger spraying the port range at a call's start does
+ * not get its media). Unset: only the SDP host and probation. SRTP sides latch by
+ * authentication and ignore it. */
+int media_bridge_set_signal(struct media_bridge *b, int side, const struct sa *sig);
 /* Keys for this side: rx unprotects what the peer sends, tx protects what we send it. NULL for
  * plain RTP in that direction. Replacing keys (re-INVITE) keeps our outgoing stream's SSRC,
  * sequence numbers and rollover counter continuous toward the phone. Keys are copied. */

@@ -113,6 +113,7 @@ enum mcmd_kind {
 	MCMD_SENDING,
 	MCMD_ECHO,
 	MCMD_RATE,
+	MCMD_SIGNAL,
 };
 
 struct mcmd {
@@ -132,6 +133,7 @@ struct mcmd {
 		} crypto;
 		bool flag;
 		uint32_t rate;
+		struct sa sig;
 	} u;
 };
 
@@ -178,6 +180,17 @@ static inline bool maddr_eq(const struct maddr *a, const struct maddr *b)
 	       a->u.in6.sin6_scope_id == b->u.in6.sin6_scope_id;
 }
 
+/* Same family and address, any port. */
+static inline bool maddr_same_host(const struct maddr *a, const struct maddr *b)
+{
+	if (!a->len || !b->len || a->u.sa.sa_family != b->u.sa.sa_family)
+		return false;
+	if (a->u.sa.sa_family == AF_INET)
+		return a->u.in.sin_addr.s_addr == b->u.in.sin_addr.s_addr;
+	return a->u.sa.sa_family == AF_INET6 &&
+	       !memcmp(&a->u.in6.sin6_addr, &b->u.in6.sin6_addr, sizeof(struct in6_addr));
+}
+
 /* Anything but IPv4 and IPv6 comes out unset. */
 static inline void maddr_from_sa(struct maddr *m, const struct sa *s)
 {
@@ -215,6 +228,11 @@ struct mside {
 	struct msock h_rtcp;
 	struct maddr rtcp;
 	struct maddr sdp_rtp, sdp_rtcp;
+	struct maddr sig; /* where signalling comes from (media_bridge_set_signal) */
+	/* a plain side's unknown source on probation (relay.c) */
+	struct maddr cand;
+	uint32_t cand_ssrc;
+	uint16_t cand_seq, cand_n;
 	bool first_sent; /* MEDIA_EV_FIRST_PACKET emitted */
 	int fd_rtp, fd_rtcp;
 };

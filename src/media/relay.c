@@ -8,10 +8,15 @@
  *   from another address re-latches (the phone's NAT binding moved: only a key holder can do
  *   that, and the replay window stops a captured packet from being replayed elsewhere).
  *   Nothing unauthenticated ever moves the address.
- * - A plain side: before it has latched, the first valid RTP from any address latches (the SDP
- *   address is often a private one behind NAT). After that, packets are taken from the
- *   latched address, or from the address the SDP gave (which re-latches to it); anything else
- *   is dropped and counted.
+ * - A plain side: before it has latched, a valid packet latches when it comes from the SDP
+ *   address, or from the host of the SDP address or of the side's signalling on any port (the
+ *   SDP address is often a private one behind NAT, whose public address is the one its SIP
+ *   comes from). Any other source must first send MEDIA_PROBATION RTP packets in sequence, of
+ *   one SSRC, with nothing from another stranger in between (all dropped): a stranger who
+ *   sprays the port range at the start of calls, hoping to be first, gets nothing (the "RTP
+ *   bleed" of other PBXes), while a phone behind an odd NAT still gets its audio after a
+ *   second. After that, packets are taken from the latched address, or from the address the
+ *   SDP gave (which re-latches to it); anything else is dropped and counted.
  * - A side takes nothing until its SDP is known (media_bridge_set_remote): till then it is not
  *   known whether it speaks SRTP, and a packet decided on too early could latch unverified.
  * RTCP on its own socket latches its own address the same way; RTCP multiplexed on the RTP
@@ -47,6 +52,44 @@ static void latch(struct media_bridge *b, int x, bool rtcp_sock, const struct ma
 	}
 }
 
+/* A stranger's RTP on probation: true once it has sent MEDIA_PROBATION in sequence. */
+static bool probation(struct mside *s, const uint8_t *p, const struct maddr *src)
+{
+	uint32_t ssrc = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
+	uint16_t seq = (uint16_t)(p[2] << 8 | p[3]);
+
+	if (s->cand_n && maddr_eq(src, &s->cand) && ssrc == s->cand_ssrc &&
+	    seq == (uint16_t)(s->cand_seq + 1)) {
+		s->cand_seq = seq;
+		if (++s->cand_n < MEDIA_PROBATION)
+			return false;
+		s->cand_n = 0;
+		return true;
+	}
+	s->cand = *src;
+	s->cand_ssrc = ssrc;
+	s->cand_seq = seq;
+	s->cand_n = 1;
+	return false;
+}
+
+/* May a plain side take a packet from src, which is not where it is latched? */
+static bool plain_source_ok(struct mside *s, bool rtcp_sock, enum rtp_kind kind,
+			    const uint8_t *pkt, const struct maddr *src)
+{
+	const struct maddr *sdp = rtcp_sock ? &s->sdp_rtcp : &s->sdp_rtp;
+
+	if (maddr_eq(src, sdp))
+		return true;
+	if (rtcp_sock ? s->rtcp_latched : s->latched)
+		return false;
+	if (maddr_same_host(src, sdp) || maddr_same_host(src, &s->sig))
+		return true;
+	if (rtcp_sock) /* RTCP on its own port follows the host RTP latched to */
+		return s->latched && maddr_same_host(src, &s->rtp);
+	return kind == RTP_PKT && probation(s, pkt, src);
+}
+
 void relay_packet(struct mworker *w, struct media_bridge *b, int x, bool rtcp_sock, uint8_t *pkt,
 		  size_t len, const struct maddr *src, uint64_t now_us)
 {
@@ -66,7 +109,7 @@ void relay_packet(struct mworker *w, struct media_bridge *b, int x, bool rtcp_so
 		return;
 	}
 	known = latched && maddr_eq(src, cur);
-	if (!known && latched && !sx->rx && !maddr_eq(src, rtcp_sock ? &sx->sdp_rtcp : &sx->sdp_rtp)) {
+	if (!known && !sx->rx && !plain_source_ok(sx, rtcp_sock, kind, pkt, src)) {
 		stat_add(&st->dropped, 1);
 		return;
 	}

@@ -284,6 +284,7 @@ static void set_remote(struct media_bridge *b, int s, const struct mcmd *c)
 	if (moved || !side->latched) {
 		side->rtp = side->sdp_rtp;
 		side->latched = false;
+		side->cand_n = 0;
 		atomic_store_explicit(&b->stats[s].latched, false, memory_order_relaxed);
 	}
 	if (rtcp_moved || !side->rtcp_latched) {
@@ -342,6 +343,9 @@ void worker_cmd_run(struct mworker *w, struct mcmd *c)
 		break;
 	case MCMD_RATE:
 		side->rate = c->u.rate;
+		break;
+	case MCMD_SIGNAL:
+		maddr_from_sa(&side->sig, &c->u.sig);
 		break;
 	}
 	if (!c->embedded) {

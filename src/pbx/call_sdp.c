@@ -21,11 +21,21 @@ static bool peer_sa(struct pl addr, uint16_t port, struct sa *out)
 	return !sa_is_any(out);
 }
 
-/* Point a side of the bridge at what an m= line says; no address means hold. */
-static void set_remote(struct media_bridge *br, int side, const struct sdp_media *m, bool mux)
+/* Where a leg's signalling comes from: its RTP is likely to come from that host too (NAT). */
+static const struct sa *signal_addr(const struct sip_dialog *d)
+{
+	return d && sip_dialog_peer(d) ? &sip_dialog_peer(d)->remote : NULL;
+}
+
+/* Point a side of the bridge at what an m= line says; no address means hold. sig: where the
+ * side's signalling comes from, NULL to leave it as it was. */
+static void set_remote(struct media_bridge *br, int side, const struct sdp_media *m, bool mux,
+		       const struct sa *sig)
 {
 	struct sdp_peer p;
 	struct sa rtp, rtcp;
+	if (sig && sig->len)
+		media_bridge_set_signal(br, side, sig);
 	sdp_media_peer(m, mux, &p);
 	bool ok = peer_sa(p.addr, p.rtp_port, &rtp);
 	if (ok && !peer_sa(p.rtcp_addr.p ? p.rtcp_addr : p.addr, p.rtcp_port, &rtcp))
@@ -38,7 +48,7 @@ static void set_remote(struct media_bridge *br, int side, const struct sdp_media
 
 void call_sdp_set_remote(struct media_bridge *br, int side, const struct sdp_media *m, bool mux)
 {
-	set_remote(br, side, m, mux);
+	set_remote(br, side, m, mux, NULL);
 }
 
 static bool anchored(const struct sdp_media *m)
@@ -92,7 +102,7 @@ int call_sdp_offer_from_a(struct call *c, struct media *m, const struct sdp *off
 		else if ((err = media_bridge_alloc(m, &cm->bridge, c)) != 0)
 			err = bridge_failed(c, err, code, reason);
 		if (!err) {
-			set_remote(cm->bridge, SIDE_A, om, om->rtcp_mux);
+			set_remote(cm->bridge, SIDE_A, om, om->rtcp_mux, signal_addr(c->a_dlg));
 			media_bridge_set_crypto(cm->bridge, SIDE_A, cm->a_srtp ? &rx : NULL,
 						cm->a_srtp ? &cm->a_tx.key : NULL);
 		}
@@ -180,7 +190,7 @@ static int apply_answer_b(struct call *c, struct branch *b, const struct sdp *an
 		if (apply) {
 			cm->b_srtp = err == 0;
 			cm->suite_b = cm->b_srtp ? sdp_suite_name(tx.suite) : NULL;
-			set_remote(cm->bridge, SIDE_B, am, am->rtcp_mux);
+			set_remote(cm->bridge, SIDE_B, am, am->rtcp_mux, signal_addr(b->dlg));
 			media_bridge_set_crypto(cm->bridge, SIDE_B, cm->b_srtp ? &rx : NULL,
 						cm->b_srtp ? &tx : NULL);
 		}
@@ -350,7 +360,7 @@ int call_sdp_late_offer(struct call *c, struct branch *b, const struct sdp *offe
 		if ((err = media_bridge_alloc(m, &cm->bridge, c)) != 0)
 			err = bridge_failed(c, err, code, reason);
 		else if (b) {
-			set_remote(cm->bridge, SIDE_B, om, om->rtcp_mux);
+			set_remote(cm->bridge, SIDE_B, om, om->rtcp_mux, signal_addr(b->dlg));
 			media_bridge_set_crypto(cm->bridge, SIDE_B, cm->b_srtp ? &rx : NULL,
 						cm->b_srtp ? &c->b_tx[i].key : NULL);
 			call_reinv_note_media(c, SIDE_B, i, om, cm->b_srtp ? &c->b_tx[i] : NULL,
@@ -425,7 +435,8 @@ int call_sdp_late_answer(struct call *c, struct branch *b, const struct sdp *off
 			if (apply) {
 				cm->a_srtp = err == 0;
 				cm->suite_a = cm->a_srtp ? sdp_suite_name(tx.suite) : NULL;
-				set_remote(cm->bridge, SIDE_A, am, am->rtcp_mux);
+				set_remote(cm->bridge, SIDE_A, am, am->rtcp_mux,
+					   signal_addr(c->a_dlg));
 				media_bridge_set_crypto(cm->bridge, SIDE_A, cm->a_srtp ? &rx : NULL,
 							cm->a_srtp ? &tx : NULL);
 				/* for re-offers: our key toward A under the tag A accepted */
