@@ -70,6 +70,7 @@ struct call_media {
 	struct sdp_key a_tx; /* our key toward A, with A's tag, until the answer (SECRET) */
 	bool b_srtp;
 	const char *suite_a, *suite_b; /* static names for the status */
+	uint32_t rate;		       /* the relay's RTP clock for it, 0: its default 8000 Hz */
 	struct call_side side[2];      /* A, B: for re-offers */
 };
 
@@ -229,6 +230,9 @@ int call_sdp_refuse(struct sdp_origin *o, const struct sdp *offer, const char *a
 		    struct mbuf *out);
 /* Point a side of a bridge at what an m= line says (no address, or not receiving: hold). */
 void call_sdp_set_remote(struct media_bridge *br, int side, const struct sdp_media *m, bool mux);
+/* Set the relay's RTP clock (both sides) to that of the first codec of m, the answer that
+ * settles which codec is sent (RFC 3264 6.1), when it differs from the current one. */
+void call_sdp_set_rate(struct call_media *cm, const struct sdp_media *m);
 /* Wipe (and free) every key and keyed SDP the call still holds. */
 void call_sdp_wipe(struct call *c);
 /* "TLS+SRTP AES_CM_128_HMAC_SHA1_80", "UDP+RTP (clear)" ... for leg A or B. */
