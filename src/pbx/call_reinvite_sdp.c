@@ -449,7 +449,9 @@ int call_reinv_answer(struct call *c, struct call_reinv *r, const struct sdp *an
 			struct sr_key tx;
 			int m = sdp_keys_match(&r->keys[i], am, &tx, &p->o_rx[i]);
 			if (m == EPROTO || (m && r->mode[i] == SDP_SRTP_MANDATORY)) {
-				err = fail(code, reason, 488, "The other party's crypto answer is invalid");
+				err = fail(code, reason, 488,
+					   m == ENOENT ? "The other party answered without SRTP"
+						       : "The other party's crypto answer is invalid");
 				break;
 			}
 			p->o_srtp[i] = m == 0;
