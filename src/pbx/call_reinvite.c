@@ -109,6 +109,17 @@ static const char *hold_word(const struct sdp *offer)
 	return offer->nmedia && sdp_media_held(&offer->media[0]) ? "hold" : "active";
 }
 
+/* 500 with Retry-After 0-10 s (RFC 3261 14.2): the session is unchanged and the phone may try
+ * again (never 408, which would end its dialog: RFC 3261 12.2.1.2). */
+static void reply_retry(struct sip_strans *st, const char *reason)
+{
+	uint8_t rnd = 0;
+	char hdr[64];
+	(void)rand_bytes(&rnd, 1);
+	snprintf(hdr, sizeof(hdr), "Retry-After: %u\r\n" PBX_SERVER_HDR, rnd % 11u);
+	pbx_reply(st, 500, reason, hdr);
+}
+
 /* ---- relayed re-offers ------------------------------------------------------------------ */
 
 static void wipe_free(char **p, size_t *len)
@@ -175,6 +186,18 @@ static void reinv_finish(struct call *c, uint16_t code, const char *reason,
 	else if (r->st)
 		pbx_reply(r->st, code, reason, PBX_SERVER_HDR);
 	reinv_free(c, r);
+}
+
+/* The relayed offer got no answer from O: S gets 500 with Retry-After, both legs keep the
+ * session they had. */
+static void reinv_no_answer(struct call *c)
+{
+	struct call_reinv *r = c->reinv;
+	if (r->st) {
+		reply_retry(r->st, "The other party did not answer");
+		r->st = NULL;
+	}
+	reinv_finish(c, 500, NULL, NULL); /* also CANCELs ours */
 }
 
 void call_reinv_free(struct call *c)
@@ -387,7 +410,7 @@ static void on_reinv_response(const struct sip_msg *resp, int err, void *arg)
 		log_info("call %s: the %s did not answer a relayed %s (%s); the call goes on",
 			 c->id, side_name(1 - r->from), r->out_invite ? "re-INVITE" : "UPDATE",
 			 err == ETIMEDOUT ? "timeout" : strerror(err));
-		reinv_finish(c, 500, "The other party did not answer", NULL);
+		reinv_no_answer(c);
 	} else if (!r->out_invite && (resp->scode == 405 || resp->scode == 501) &&
 		   reinv_send(c, r, true) == 0) {
 		/* a phone without UPDATE: the same offer as a re-INVITE */
@@ -410,7 +433,7 @@ static void on_reinv_timeout(void *arg)
 	struct call *c = arg;
 	log_info("call %s: the %s did not answer a relayed re-offer in time; the call goes on",
 		 c->id, side_name(1 - c->reinv->from));
-	reinv_finish(c, 500, "The other party did not answer", NULL); /* also CANCELs ours */
+	reinv_no_answer(c);
 }
 
 /* S cancelled its re-INVITE: cancel ours; O's final response (487) answers S. */
@@ -539,16 +562,6 @@ static void reoffer(struct call *c, int side, struct sip_strans *st, const struc
 	free(offer);
 }
 
-/* 500 with Retry-After 0-10 s (RFC 3261 14.2): this side's own offer is still in progress. */
-static void reply_retry(struct sip_strans *st)
-{
-	uint8_t rnd = 0;
-	char hdr[64];
-	(void)rand_bytes(&rnd, 1);
-	snprintf(hdr, sizeof(hdr), "Retry-After: %u\r\n" PBX_SERVER_HDR, rnd % 11u);
-	pbx_reply(st, 500, "An offer is in progress", hdr);
-}
-
 bool calls_in_dialog(struct calls *cs, struct sip_strans *st, const struct sip_msg *req,
 		     const struct tp_peer *from)
 {
@@ -583,7 +596,7 @@ bool calls_in_dialog(struct calls *cs, struct sip_strans *st, const struct sip_m
 		else if (!req->body.l && req->mid == SIP_UPDATE)
 			pbx_reply(st, 200, NULL, PBX_SERVER_HDR); /* session timer refresh */
 		else if (c->reinv && c->reinv->from == side)
-			reply_retry(st);
+			reply_retry(st, "An offer is in progress");
 		else if (c->reinv) /* our re-INVITE to this side is pending: glare */
 			pbx_reply(st, 491, NULL, PBX_SERVER_HDR);
 		else
