@@ -813,6 +813,7 @@ void call_end(struct call *c, const char *cause, bool bye_a, bool bye_b)
 		return;
 	bool was_answered = c->state == CALL_ANSWERED;
 	call_late_abort(c); /* the callee's 2xx still owed an ACK */
+	call_reinv_free(c); /* 487 to a pending re-offer, an ACK owed before the BYE */
 	c->state = CALL_ENDED;
 	if (c->a_st)
 		reply_a(c, 500, "Call ended");

@@ -70,6 +70,7 @@ struct call_media {
 	struct sdp_key a_tx; /* our key toward A, with A's tag, until the answer (SECRET) */
 	bool b_srtp;
 	const char *suite_a, *suite_b; /* static names for the status */
+	uint32_t rate;		       /* the relay's RTP clock for it, 0: its default 8000 Hz */
 	struct call_side side[2];      /* A, B: for re-offers */
 };
 
@@ -114,6 +115,9 @@ struct call {
 	/* re-INVITE / UPDATE relayed from one leg to the other (call_reinvite.c) */
 	struct call_reinv *reinv; /* the one in progress, NULL if none */
 	uint32_t reinv_cseq[2];	  /* CSeq of our last re-INVITE on leg A, B whose 2xx we ACKed */
+	char *reinv_ack[2];	  /* that ACK when it carried an answer, for the 2xx's
+				   * retransmissions (SECRET: our key) */
+	size_t reinv_ack_len[2];
 
 	/* early media (183 with SDP, call_early.c) */
 	int early;	   /* branch whose early answer is on the bridge's B side, -1 none */
@@ -230,6 +234,9 @@ int call_sdp_refuse(struct sdp_origin *o, const struct sdp *offer, const char *a
 		    struct mbuf *out);
 /* Point a side of a bridge at what an m= line says (no address, or not receiving: hold). */
 void call_sdp_set_remote(struct media_bridge *br, int side, const struct sdp_media *m, bool mux);
+/* Set the relay's RTP clock (both sides) to that of the first codec of m, the answer that
+ * settles which codec is sent (RFC 3264 6.1), when it differs from the current one. */
+void call_sdp_set_rate(struct call_media *cm, const struct sdp_media *m);
 /* Wipe (and free) every key and keyed SDP the call still holds. */
 void call_sdp_wipe(struct call *c);
 /* "TLS+SRTP AES_CM_128_HMAC_SHA1_80", "UDP+RTP (clear)" ... for leg A or B. */
@@ -247,15 +254,24 @@ void call_marker_caller_display(const struct call *c, const struct branch *b,
 void call_marker_pai(const struct call *c, const struct settings *cfg, struct mbuf *hdrs);
 
 /* A re-offer from one side relayed to the other (call_reinvite.c): the originator's request
- * waits for the other side's answer to our re-INVITE. */
+ * waits for the other side's answer to our re-INVITE or UPDATE. A re-INVITE without SDP (late)
+ * goes on without SDP: the other side's 2xx then makes the offer, from then on in body/sdp with
+ * from set to that side, and the originator answers it in its ACK. */
 struct call_reinv {
 	int from;		 /* the side whose offer is relayed */
 	struct sip_strans *st;	 /* its re-INVITE or UPDATE, until answered */
 	bool invite;		 /* a re-INVITE (else an UPDATE) */
+	bool late;		 /* a re-INVITE without SDP */
+	bool wait_ack;		 /* late: our 200 with the offer sent, its ACK awaited */
+	bool owe_ack;		 /* late: the offering side's 2xx is not ACKed yet */
+	bool out_invite;	 /* ours is a re-INVITE (else an UPDATE) */
+	uint32_t req_cseq;	 /* CSeq of the originator's request */
 	char *body;		 /* its SDP offer; sdp points into it (SECRET: its keys) */
 	size_t body_len;
 	struct sdp *sdp;
-	struct sip_ctrans *ct;	 /* our re-INVITE to the other side, until its final response */
+	char *out;		 /* our offer to the other side (SECRET), for a retry as INVITE */
+	size_t out_len;
+	struct sip_ctrans *ct;	 /* our request to the other side, until its final response */
 	uint32_t cseq;		 /* its CSeq */
 	struct tmr timer;	 /* gives up on the other side */
 	bool added[CALL_MAX_MEDIA];	      /* a bridge allocated for a stream the offer adds */

@@ -300,10 +300,14 @@ int call_reinv_local(struct call *c, int side, const struct sdp *offer, const ch
 		plan_free(p);
 		return fail(code, reason, 500, "Cannot build the answer");
 	}
-	for (size_t i = 0; i < offer->nmedia && i < CALL_MAX_MEDIA; i++)
-		if (p->on[i])
-			apply_side(&c->media[i], side, &offer->media[i], p->s_srtp[i], &p->s_tx[i],
-				   &p->s_rx[i], 0);
+	for (size_t i = 0; i < offer->nmedia && i < CALL_MAX_MEDIA; i++) {
+		if (!p->on[i])
+			continue;
+		apply_side(&c->media[i], side, &offer->media[i], p->s_srtp[i], &p->s_tx[i],
+			   &p->s_rx[i], 0);
+		if (c->echo) /* our answer lists the offer's codecs in its order */
+			call_sdp_set_rate(&c->media[i], &offer->media[i]);
+	}
 	plan_free(p);
 	return 0;
 }
@@ -407,6 +411,7 @@ static void stream_drop(struct call_media *cm)
 {
 	media_bridge_free(cm->bridge);
 	cm->bridge = NULL;
+	cm->rate = 0;
 	side_status(cm, SIDE_A, false, NULL);
 	side_status(cm, SIDE_B, false, NULL);
 	side_wipe(&cm->side[SIDE_A]);
@@ -444,7 +449,9 @@ int call_reinv_answer(struct call *c, struct call_reinv *r, const struct sdp *an
 			struct sr_key tx;
 			int m = sdp_keys_match(&r->keys[i], am, &tx, &p->o_rx[i]);
 			if (m == EPROTO || (m && r->mode[i] == SDP_SRTP_MANDATORY)) {
-				err = fail(code, reason, 488, "The other party's crypto answer is invalid");
+				err = fail(code, reason, 488,
+					   m == ENOENT ? "The other party answered without SRTP"
+						       : "The other party's crypto answer is invalid");
 				break;
 			}
 			p->o_srtp[i] = m == 0;
@@ -494,6 +501,7 @@ int call_reinv_answer(struct call *c, struct call_reinv *r, const struct sdp *an
 					   &p->s_rx[i], p->s_keep[i]);
 				apply_side(cm, other, &ans->media[i], p->o_srtp[i], &p->o_tx[i],
 					   &p->o_rx[i], p->o_keep[i]);
+				call_sdp_set_rate(cm, &ans->media[i]); /* a codec change moves it */
 			}
 			r->added[i] = false; /* the call owns it now */
 		}

@@ -51,6 +51,31 @@ void call_sdp_set_remote(struct media_bridge *br, int side, const struct sdp_med
 	set_remote(br, side, m, mux, NULL);
 }
 
+/* The RTP clock of the first codec an m= line lists, the one both ends send (telephone-event
+ * and comfort noise skipped: they ride along at the voice codec's clock); 0 when unknown. */
+static uint32_t first_clock(const struct sdp_media *m)
+{
+	for (size_t i = 0; i < m->nfmt; i++) {
+		struct sdp_rtpmap rm;
+		if (sdp_media_rtpmap(m, m->pt[i], &rm) || pl_caseeq_str(rm.name, "telephone-event") ||
+		    pl_caseeq_str(rm.name, "CN"))
+			continue;
+		return rm.clock;
+	}
+	return 0;
+}
+
+void call_sdp_set_rate(struct call_media *cm, const struct sdp_media *m)
+{
+	uint32_t hz = first_clock(m);
+	/* the relay starts at 8000 Hz (media.h): most calls never need the command */
+	if (!cm->bridge || !hz || hz == (cm->rate ? cm->rate : 8000))
+		return;
+	if (!media_bridge_set_clock_rate(cm->bridge, SIDE_A, hz) &&
+	    !media_bridge_set_clock_rate(cm->bridge, SIDE_B, hz))
+		cm->rate = hz;
+}
+
 static bool anchored(const struct sdp_media *m)
 {
 	return m->port && sdp_proto_is_rtp(m->proto) && !sdp_proto_is_dtls(m->proto);
@@ -105,6 +130,7 @@ int call_sdp_offer_from_a(struct call *c, struct media *m, const struct sdp *off
 			set_remote(cm->bridge, SIDE_A, om, om->rtcp_mux, signal_addr(c->a_dlg));
 			media_bridge_set_crypto(cm->bridge, SIDE_A, cm->a_srtp ? &rx : NULL,
 						cm->a_srtp ? &cm->a_tx.key : NULL);
+			call_sdp_set_rate(cm, om); /* until the answer says (the echo test's own) */
 		}
 		OPENSSL_cleanse(&rx, sizeof(rx));
 		if (err)
@@ -193,6 +219,7 @@ static int apply_answer_b(struct call *c, struct branch *b, const struct sdp *an
 			set_remote(cm->bridge, SIDE_B, am, am->rtcp_mux, signal_addr(b->dlg));
 			media_bridge_set_crypto(cm->bridge, SIDE_B, cm->b_srtp ? &rx : NULL,
 						cm->b_srtp ? &tx : NULL);
+			call_sdp_set_rate(cm, am);
 		}
 		if (err == 0) {
 			OPENSSL_cleanse(&tx, sizeof(tx));
@@ -439,6 +466,7 @@ int call_sdp_late_answer(struct call *c, struct branch *b, const struct sdp *off
 					   signal_addr(c->a_dlg));
 				media_bridge_set_crypto(cm->bridge, SIDE_A, cm->a_srtp ? &rx : NULL,
 							cm->a_srtp ? &tx : NULL);
+				call_sdp_set_rate(cm, am);
 				/* for re-offers: our key toward A under the tag A accepted */
 				struct sdp_key ours;
 				memset(&ours, 0, sizeof(ours));
