@@ -104,12 +104,13 @@ stop_sotto() {
 	[ "$rc" -eq 0 ] || fail "sotto exited with status $rc after SIGTERM"
 }
 
-# run_sipp NAME ARGS...: sipp in the foreground, bounded in time; logs under $TMP.
+# run_sipp NAME ARGS...: sipp in the foreground, bounded in time (sipp's own -timeout
+# $SIPP_TIMEOUT s, killed after $SIPP_LIMIT s; 20 and 60 unless set); logs under $TMP.
 run_sipp() {
 	local name=$1
 	shift
-	(cd "$TMP" && timeout -k 5 60 sipp -nostdin -timeout 20s -timeout_error -p "$(free_port)" \
-		-trace_err -error_file "$TMP/sipp-$name-err.log" "$@" \
+	(cd "$TMP" && timeout -k 5 "${SIPP_LIMIT:-60}" sipp -nostdin -timeout "${SIPP_TIMEOUT:-20}s" \
+		-timeout_error -p "$(free_port)" -trace_err -error_file "$TMP/sipp-$name-err.log" "$@" \
 		>"$TMP/sipp-$name.log" 2>&1)
 }
 
