@@ -15,64 +15,16 @@
 #  - the callee's hold reaches the caller as Sotto's re-INVITE: RTP/SAVP, sendonly, with the key
 #    Sotto already uses toward the caller (its SRTP context goes on).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/reinv_lib.sh"
 
-RTP=$(( ($(free_port) / 2) * 2 ))
-[ "$RTP" -lt 64000 ] || RTP=40000
-write_config "$TMP/sotto.conf" <<EOF2
-[media]
-rtp_ports = $RTP-$((RTP + 99))
-[extension 2001]
-password = pw-2001-secret
-transports = udp
-encryption = off
-digest = md5
-[extension 2002]
-password = pw-2002-secret
-transports = udp
-encryption = off
-digest = md5
-[extension 2003]
-password = pw-2003-secret
-transports = tls
-digest = md5
-[extension 2004]
-password = pw-2004-secret
-transports = tls
-encryption = optional
-digest = md5
-EOF2
-start_sotto "$TMP/sotto.conf"
-printf 'SEQUENTIAL\n2001;\n' >"$TMP/caller.csv"
-UAS_PORT=$(free_port)
-# the phones' media ports: apart, and outside Sotto's own range
-media_port() {
-	local p
-	while p=$(free_port); [ "$p" -ge "$RTP" ] && [ "$p" -le $((RTP + 99)) ]; do :; done
-	echo "$p"
-}
-A_MEDIA=$(media_port)
-while B_MEDIA=$(media_port); [ "$B_MEDIA" = "$A_MEDIA" ]; do :; done
-
-python3 "$SOTTO_SRC/tests/integration/sipreg.py" "$SIP_PORT" "$UAS_PORT" 2002 pw-2002-secret \
-	>/dev/null || fail "callee could not register"
-(cd "$TMP" && timeout -k 5 60 sipp -nostdin -sf "$SCEN/reinv_uas.xml" -p "$UAS_PORT" -i 127.0.0.1 \
-	-key bmedia "$B_MEDIA" -m 1 -timeout 40s -timeout_error -trace_msg \
-	-message_file "$TMP/uas-msgs.log" -trace_err -error_file "$TMP/uas-err.log" \
-	>"$TMP/uas.log" 2>&1) &
-UAS=$!
-PIDS+=("$UAS")
-sleep 0.3
-run_sipp uac -sf "$SCEN/reinv_uac.xml" -inf "$TMP/caller.csv" -au 2001 -ap pw-2001-secret \
-	-s 2002 -m 1 -i 127.0.0.1 -key amedia "$A_MEDIA" -trace_msg \
-	-message_file "$TMP/uac-msgs.log" 127.0.0.1:"$SIP_PORT" &
-UAC=$!
-PIDS+=("$UAC")
+reinv_start_sotto tls
+reinv_media_ports
+reinv_callee reinv_uas.xml
+reinv_caller reinv_uac.xml
 
 # After the refused re-INVITE, RTP still crosses the relay both ways, as PCMU.
-for _ in $(seq 1 100); do [ -f "$TMP/refused.txt" ] && break; sleep 0.1; done
-[ -f "$TMP/refused.txt" ] || fail "the G722 re-INVITE was not refused"
-probe=$(python3 "$SOTTO_SRC/tests/integration/rtp_probe.py" "$A_MEDIA" "$(cat "$TMP/aport.txt")" \
-	"$B_MEDIA" "$(cat "$TMP/bport.txt")" 50 0 2>&1) || fail "media after the 488: $probe"
+wait_files 10 "$TMP/refused.txt" || fail "the G722 re-INVITE was not refused"
+probe=$(reinv_probe 0) || fail "media after the 488: $probe"
 pass "callee refused G722 (488 to the caller); the call goes on and RTP is relayed ($probe)"
 
 wait "$UAC" || fail "caller scenario failed: $(tail -5 "$TMP/sipp-uac.log")"
@@ -105,26 +57,9 @@ grep -q 'refused a relayed re-INVITE: 488' "$TMP/sotto.log" || fail "488 not log
 wait_log "$TMP/sotto.log" 'ended \(callee_hangup\)' 5 || fail "call not ended by the callee's BYE"
 
 # ---- over TLS, with SRTP on the caller's leg ----
-RELAY=$(free_port)
-socat -d -d TCP-LISTEN:"$RELAY",bind=127.0.0.1,reuseaddr,fork \
-	OPENSSL:127.0.0.1:"$TLS_PORT",cafile="$TMP/var/ca.pem",verify=1 >"$TMP/socat.log" 2>&1 &
-PIDS+=($!)
-UAS2_PORT=$(free_port)
-(cd "$TMP" && timeout -k 5 60 sipp -nostdin -sf "$SCEN/reinv_tls_uas.xml" -t t1 -p "$UAS2_PORT" \
-	-i 127.0.0.1 -key bmedia "$B_MEDIA" -m 1 -timeout 40s -timeout_error -trace_msg \
-	-message_file "$TMP/uas2-msgs.log" >"$TMP/uas2.log" 2>&1) &
-UAS=$!
-PIDS+=("$UAS")
-sleep 0.3
-python3 "$SOTTO_SRC/tests/integration/tls_phone.py" "$TLS_PORT" "$TMP/var/ca.pem" 2004 \
-	pw-2004-secret "$UAS2_PORT" >"$TMP/tls_phone.log" 2>&1 &
-PIDS+=($!)
-wait_log "$TMP/tls_phone.log" registered 10 || fail "callee did not register over TLS"
-key() { head -c 30 /dev/urandom | base64; }
-printf 'SEQUENTIAL\n2003;\n' >"$TMP/caller2.csv"
-run_sipp uac2 -sf "$SCEN/reinv_tls_uac.xml" -inf "$TMP/caller2.csv" -au 2003 -ap pw-2003-secret \
-	-s 2004 -m 1 -t t1 -i 127.0.0.1 -key amedia "$A_MEDIA" -key k1 "$(key)" -key k2 "$(key)" \
-	-trace_msg -message_file "$TMP/uac2-msgs.log" 127.0.0.1:"$RELAY" ||
+reinv_tls_relay
+reinv_tls_callee reinv_tls_uas.xml
+reinv_tls_caller reinv_tls_uac.xml -key k1 "$(srtp_key)" -key k2 "$(srtp_key)" ||
 	fail "TLS caller scenario failed: $(tail -5 "$TMP/sipp-uac2.log")"
 wait "$UAS" || fail "TLS callee scenario failed: $(tail -5 "$TMP/uas2.log")"
 pass "over TLS: PCMA and PCMU+PCMA relayed, SRTP drop refused (488), callee's hold relayed"

@@ -5,59 +5,23 @@
 # a dialog, RFC 3261 12.2.1.2), the call goes on with its old session (RTP relayed as PCMU
 # both ways, rtp_probe.py) and ends normally with the caller's BYE. It takes 32 s by design.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/reinv_lib.sh"
 
-RTP=$(( ($(free_port) / 2) * 2 ))
-[ "$RTP" -lt 64000 ] || RTP=40000
-write_config "$TMP/sotto.conf" <<EOF2
-[media]
-rtp_ports = $RTP-$((RTP + 99))
-[extension 2001]
-password = pw-2001-secret
-transports = udp
-encryption = off
-digest = md5
-[extension 2002]
-password = pw-2002-secret
-transports = udp
-encryption = off
-digest = md5
-EOF2
-start_sotto "$TMP/sotto.conf"
-media_port() {
-	local p
-	while p=$(free_port); [ "$p" -ge "$RTP" ] && [ "$p" -le $((RTP + 99)) ]; do :; done
-	echo "$p"
-}
-A_MEDIA=$(media_port)
-while B_MEDIA=$(media_port); [ "$B_MEDIA" = "$A_MEDIA" ]; do :; done
-
-printf 'SEQUENTIAL\n2001;\n' >"$TMP/caller.csv"
-UAS_PORT=$(free_port)
-python3 "$SOTTO_SRC/tests/integration/sipreg.py" "$SIP_PORT" "$UAS_PORT" 2002 pw-2002-secret \
-	>/dev/null || fail "callee could not register"
-(cd "$TMP" && timeout -k 5 90 sipp -nostdin -sf "$SCEN/timeout_uas.xml" -p "$UAS_PORT" -i 127.0.0.1 \
-	-key bmedia "$B_MEDIA" -m 1 -timeout 80s -timeout_error -trace_msg \
-	-message_file "$TMP/uas-msgs.log" >"$TMP/uas.log" 2>&1) &
-UAS=$!
-PIDS+=("$UAS")
-sleep 0.3
-(cd "$TMP" && timeout -k 5 90 sipp -nostdin -timeout 80s -timeout_error -p "$(free_port)" \
-	-sf "$SCEN/timeout_uac.xml" -inf "$TMP/caller.csv" -au 2001 -ap pw-2001-secret \
-	-s 2002 -m 1 -i 127.0.0.1 -key amedia "$A_MEDIA" -trace_msg \
-	-message_file "$TMP/uac-msgs.log" 127.0.0.1:"$SIP_PORT" >"$TMP/sipp-uac.log" 2>&1) &
-UAC=$!
-PIDS+=("$UAC")
+# Timer B takes 32 s: both sipps get 80 s (90 s at the most)
+SIPP_TIMEOUT=80 SIPP_LIMIT=90 REINV_UAS_TIMEOUT=80
+reinv_start_sotto
+reinv_media_ports
+reinv_callee timeout_uas.xml
+reinv_caller timeout_uac.xml
 
 wait_log "$TMP/sotto.log" 're-offer relayed to the callee' 10 || fail "re-INVITE not relayed"
 start=$(date +%s)
-for _ in $(seq 1 450); do [ -f "$TMP/timedout.txt" ] && break; sleep 0.1; done
-[ -f "$TMP/timedout.txt" ] || fail "no 500 with Retry-After for the unanswered re-INVITE"
+wait_files 45 "$TMP/timedout.txt" || fail "no 500 with Retry-After for the unanswered re-INVITE"
 took=$(( $(date +%s) - start ))
 [ "$took" -ge 28 ] || fail "gave up after ${took} s, before Timer B"
 ra=$(cat "$TMP/timedout.txt")
 [ "$ra" -le 10 ] || fail "Retry-After $ra, expected 0-10"
-probe=$(python3 "$SOTTO_SRC/tests/integration/rtp_probe.py" "$A_MEDIA" "$(cat "$TMP/aport.txt")" \
-	"$B_MEDIA" "$(cat "$TMP/bport.txt")" 50 0 2>&1) || fail "media after the timeout: $probe"
+probe=$(reinv_probe 0) || fail "media after the timeout: $probe"
 pass "no answer to the relayed re-INVITE: 500 with Retry-After: $ra after ${took} s; the old session goes on ($probe)"
 
 wait "$UAC" || fail "caller scenario failed: $(tail -5 "$TMP/sipp-uac.log")"
