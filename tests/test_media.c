@@ -1104,6 +1104,72 @@ static void test_no_event_after_free(void)
 	env_close(&e);
 }
 
+/* Inside the signalling loop, a pass's commands wake the worker once, at the end of the pass;
+ * a REMOVE wakes nobody and still takes effect (MEDIA_LAZY_MS). */
+struct batch {
+	struct env *e;
+	struct call *c;
+	unsigned long wakes_in_pass;
+	struct tmr t;
+};
+
+static void batch_open(void *arg)
+{
+	struct batch *x = arg;
+	unsigned long before = media_wakes(x->e->m);
+
+	REQUIRE(call_open(x->e, x->c, NULL));
+	call_remotes(x->c);
+	CHECK_EQ_INT(media_bridge_set_clock_rate(x->c->b, 0, 16000), 0);
+	CHECK_EQ_INT(media_bridge_set_sending(x->c->b, 1, true), 0);
+	x->wakes_in_pass = media_wakes(x->e->m) - before;
+}
+
+static void batch_free(void *arg)
+{
+	struct batch *x = arg;
+
+	media_bridge_free(x->c->b);
+	x->c->b = NULL;
+}
+
+static bool no_bridges(void *arg)
+{
+	return media_nbridges(arg) == 0;
+}
+
+static void test_wakes_batched(void)
+{
+	struct env e;
+	struct call c;
+	struct batch x = {.e = &e, .c = &c};
+	uint8_t buf[2048];
+	unsigned long before;
+	size_t len;
+	int n;
+
+	REQUIRE(env_open(&e, 1, 0, PMIN, PMAX));
+	tmr_init(&x.t);
+	before = media_wakes(e.m);
+	tmr_start(loop_timers(e.l), &x.t, 0, batch_open, &x);
+	run_until(e.l, NULL, NULL, 5);
+	CHECK_EQ_INT(x.wakes_in_pass, 0);		 /* none during the pass */
+	CHECK_EQ_INT(media_wakes(e.m) - before, 1); /* one for its five commands */
+	len = rtp_make(buf, 1, 0, 0x1234, 3, 40);
+	psend(&c.a, &c.la, buf, len);
+	n = precv(&c.b_, buf, sizeof(buf), 1000, NULL);
+	CHECK(n > 0 && payload_ok(buf, (size_t)n, 3, 40));
+
+	before = media_wakes(e.m);
+	tmr_start(loop_timers(e.l), &x.t, 0, batch_free, &x);
+	run_until(e.l, NULL, NULL, 5);
+	CHECK_EQ_INT(media_nbridges(e.m), 1);
+	CHECK(run_until(e.l, no_bridges, e.m, 1000));
+	CHECK_EQ_INT(media_wakes(e.m) - before, 1); /* the lazy timer's */
+	call_close(&c);
+	env_close(&e);
+}
+
 struct blaster {
 	struct sa to[16];
 	int n;
@@ -1399,6 +1465,7 @@ static const struct test_case cases[] = {
 	{"ports_enospc", test_ports_enospc},
 	{"no_event_after_free", test_no_event_after_free},
 	{"free_while_flowing", test_free_while_flowing},
+	{"wakes_batched", test_wakes_batched},
 	{"io_path", test_io_path},
 	{"uring_refused", test_uring_refused},
 	{"burst_all_sockets", test_burst_all_sockets},
