@@ -209,14 +209,18 @@ static void lazy_tick(void *arg)
 }
 
 /* Inside the signalling loop, the worker is woken once at the end of the pass for all the
- * commands the pass posted (a call's INVITE adds a bridge and sets its remote), and a lazy
- * command (REMOVE: nothing waits for it) only with the next wake-up or after MEDIA_LAZY_MS.
+ * commands the pass posted, and a lazy command only with the next wake-up or after
+ * MEDIA_LAZY_MS. Lazy: a REMOVE (nothing waits for it), and whatever is posted for a bridge
+ * that cannot relay yet (a side takes nothing until it has a remote, so a call's bridge is
+ * handed over with the answer's REMOTE, in one wake-up with everything the INVITE set up).
  * Outside the loop (start-up, tests), at once. */
 static void post(struct media_bridge *b, struct mcmd *c, bool lazy)
 {
 	struct media *m = b->m;
 	struct mworker *w = b->w;
 
+	if (!b->echo_set && !(b->remote_set[0] && b->remote_set[1]))
+		lazy = true;
 	if (worker_enqueue(w, c))
 		w->wake_owed = true;
 	if (!w->wake_owed)
@@ -479,6 +483,7 @@ int media_bridge_set_remote(struct media_bridge *b, int side, const struct sa *r
 		c->u.remote.rtcp = *rtp;
 		sa_set_port(&c->u.remote.rtcp, (uint16_t)(sa_port(rtp) + 1));
 	}
+	b->remote_set[side] = true;
 	post(b, c, false);
 	return 0;
 }
@@ -547,6 +552,8 @@ int media_bridge_set_sending(struct media_bridge *b, int side, bool send)
 
 int media_bridge_set_echo(struct media_bridge *b, bool echo)
 {
+	if (side_ok(b, 0))
+		b->echo_set = echo;
 	return post_flag(b, 0, MCMD_ECHO, echo);
 }
 

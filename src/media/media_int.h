@@ -183,6 +183,7 @@ struct media_bridge {
 	void *owner;
 	struct media_bridge *prev, *next;
 	bool dead;
+	bool remote_set[2], echo_set; /* it can relay: its commands wake the worker */
 	uint16_t port[2];
 	struct sa local_rtp[2], local_rtcp[2];
 	struct mcmd cmd_add, cmd_remove;
