@@ -1,6 +1,7 @@
 /* sotto: start-up, signals and wiring of the layers (see docs/architecture.md). */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,6 +382,9 @@ int main(int argc, char **argv)
 	struct mbuf errors;
 	int opt, err;
 
+	/* Keep freed heap memory rather than give it back to the kernel after every call and
+	 * fault it in again for the next: a brk and page faults per call under load. */
+	mallopt(M_TRIM_THRESHOLD, 32 << 20);
 	while ((opt = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':

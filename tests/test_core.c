@@ -1,5 +1,7 @@
 /* Unit tests for src/core: views, buffers, timers (fake clock), randomness. */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -25,6 +27,33 @@ static void pl_basics(void)
 	char buf[4];
 	pl_strcpy(PL("abcdef"), buf, sizeof(buf));
 	CHECK(strcmp(buf, "abc") == 0);
+}
+
+/* The conversions mbuf_printf formats itself give what snprintf gives. */
+static void mbuf_printf_same(void)
+{
+	struct mbuf mb;
+	char want[512];
+
+#define SAME(...)                                                                                  \
+	do {                                                                                       \
+		mbuf_reset(&mb);                                                                   \
+		CHECK_EQ_INT(mbuf_printf(&mb, __VA_ARGS__), 0);                                    \
+		snprintf(want, sizeof(want), __VA_ARGS__);                                         \
+		CHECK(mb.buf && !strcmp(mb.buf, want) && mb.len == strlen(want));                  \
+	} while (0)
+	mbuf_init(&mb);
+	SAME("%s", "");
+	SAME("plain %% text");
+	SAME("SIP/2.0 %u %s\r\n", 180u, "Ringing");
+	SAME("%d|%d|%d|%d", 0, -1, INT_MIN, INT_MAX);
+	SAME("%u|%lu|%zu|%llu", UINT_MAX, ULONG_MAX, (size_t)12345, ULLONG_MAX);
+	SAME("[%.*s]%c%.*s", 3, "abcdef", 'x', 10, "ab");
+	SAME("%.*s", 0, "abc");
+	SAME("%.*s", -1, "abc");
+	SAME("%5u|%-4s|%03d|%.2f", 7u, "ab", 5, 1.5); /* widths and floats: vsnprintf */
+	mbuf_free(&mb);
+#undef SAME
 }
 
 static void mbuf_grows(void)
@@ -161,6 +190,7 @@ static const struct test_case tests[] = {
 	{"random_after_fork", random_after_fork},
 	{"pl_basics", pl_basics},
 	{"mbuf_grows", mbuf_grows},
+	{"mbuf_printf_same", mbuf_printf_same},
 	{"timers_fire_in_order_with_fake_clock", timers_fire_in_order_with_fake_clock},
 	{"timers_many_random", timers_many_random},
 	{"random_tokens", random_tokens},

@@ -787,6 +787,82 @@ static void test_no_event_after_free(void)
 	env_close(&e);
 }
 
+/* Inside the signalling loop, a pass's commands wake the worker once, at the end of the pass;
+ * a bridge that cannot relay yet (one side without a remote) and a REMOVE wake nobody, and
+ * still take effect (with the next wake-up, or MEDIA_LAZY_MS later). */
+struct batch {
+	struct env *e;
+	struct call *c;
+	unsigned long before, wakes_pass1, wakes_pass2;
+	struct tmr t;
+};
+
+static void batch_pass2(void *arg)
+{
+	struct batch *x = arg;
+
+	x->wakes_pass1 = media_wakes(x->e->m) - x->before; /* after pass 1 ended */
+	media_bridge_set_remote(x->c->b, 1, &x->c->b_.addr, NULL, false);
+	CHECK_EQ_INT(media_bridge_set_clock_rate(x->c->b, 0, 16000), 0);
+	CHECK_EQ_INT(media_bridge_set_sending(x->c->b, 1, true), 0);
+	x->wakes_pass2 = media_wakes(x->e->m) - x->before;
+}
+
+static void batch_pass1(void *arg)
+{
+	struct batch *x = arg;
+
+	REQUIRE(call_open(x->e, x->c, NULL));
+	media_bridge_set_remote(x->c->b, 0, &x->c->a.addr, NULL, false);
+	/* (1 ms: a timer due now would run in this same pass) */
+	tmr_start(loop_timers(x->e->l), &x->t, 1, batch_pass2, x);
+}
+
+static void batch_free(void *arg)
+{
+	struct batch *x = arg;
+
+	media_bridge_free(x->c->b);
+	x->c->b = NULL;
+}
+
+static bool no_bridges(void *arg)
+{
+	return media_nbridges(arg) == 0;
+}
+
+static void test_wakes_batched(void)
+{
+	struct env e;
+	struct call c;
+	struct batch x = {.e = &e, .c = &c};
+	uint8_t buf[2048];
+	unsigned long before;
+	size_t len;
+	int n;
+
+	REQUIRE(env_open(&e, 1, 0, PMIN, PMAX));
+	tmr_init(&x.t);
+	x.before = media_wakes(e.m);
+	tmr_start(loop_timers(e.l), &x.t, 0, batch_pass1, &x);
+	run_until(e.l, NULL, NULL, 5);
+	CHECK_EQ_INT(x.wakes_pass1, 0);		      /* ADD, REMOTE A: nothing to relay yet */
+	CHECK_EQ_INT(x.wakes_pass2, 0);		      /* none during a pass */
+	CHECK_EQ_INT(media_wakes(e.m) - x.before, 1); /* one for all five commands */
+	len = rtp_make(buf, 1, 0, 0x1234, 3, 40);
+	psend(&c.a, &c.la, buf, len);
+	n = precv(&c.b_, buf, sizeof(buf), 1000, NULL);
+	CHECK(n > 0 && payload_ok(buf, (size_t)n, 3, 40));
+
+	before = media_wakes(e.m);
+	tmr_start(loop_timers(e.l), &x.t, 0, batch_free, &x);
+	run_until(e.l, NULL, NULL, 5);
+	CHECK(run_until(e.l, no_bridges, e.m, 1000));
+	CHECK_EQ_INT(media_wakes(e.m) - before, 1); /* the lazy timer's */
+	call_close(&c);
+	env_close(&e);
+}
+
 struct blaster {
 	struct sa to[16];
 	int n;
@@ -1082,6 +1158,7 @@ static const struct test_case cases[] = {
 	{"ports_enospc", test_ports_enospc},
 	{"no_event_after_free", test_no_event_after_free},
 	{"free_while_flowing", test_free_while_flowing},
+	{"wakes_batched", test_wakes_batched},
 	{"io_path", test_io_path},
 	{"uring_refused", test_uring_refused},
 	{"burst_all_sockets", test_burst_all_sockets},

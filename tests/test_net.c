@@ -277,6 +277,15 @@ static void sa_parse_and_format(void)
 	CHECK_EQ_INT(sa_port(&a), 5060);
 	CHECK(strcmp(sa_str(&a, buf, sizeof(buf)), "192.0.2.1:5060") == 0);
 	CHECK(strcmp(sa_host_str(&a, buf, sizeof(buf)), "192.0.2.1") == 0);
+	CHECK(strcmp(sa_host_str(&a, buf, 10), "192.0.2.1") == 0);
+	CHECK(strcmp(sa_host_str(&a, buf, 9), "") == 0); /* no room: nothing, as inet_ntop */
+	CHECK(strcmp(sa_str(&a, buf, 8), "192.0.2") == 0); /* truncated, as snprintf */
+	REQUIRE(sa_parse(&b, "255.255.255.255:65535", 0) == 0);
+	CHECK(strcmp(sa_str(&b, buf, sizeof(buf)), "255.255.255.255:65535") == 0);
+	REQUIRE(sa_parse(&b, "0.0.0.0:0", 0) == 0);
+	CHECK(strcmp(sa_str(&b, buf, sizeof(buf)), "0.0.0.0:0") == 0);
+	REQUIRE(sa_parse(&b, "198.51.100.7", 80) == 0);
+	CHECK(strcmp(sa_str(&b, buf, sizeof(buf)), "198.51.100.7:80") == 0);
 
 	REQUIRE(sa_parse(&b, "192.0.2.1", 5060) == 0);
 	CHECK(sa_eq(&a, &b));

@@ -22,10 +22,16 @@ struct media {
 	unsigned nworkers;
 	unsigned rr; /* round-robin among equally loaded workers */
 	struct media_bridge *bridges;
+	/* Wake-ups: one per worker per loop pass at most (wake_defer); a hang-up's REMOVE and its
+	 * REMOVED come along with the next wake-up either way, or on lazy_tmr at the latest. */
+	struct loop_defer wake_defer;
+	struct tmr lazy_tmr;
+	unsigned removing; /* REMOVE posted, REMOVED not handled yet */
 	/* events from the workers */
 	int ev_fd;
 	pthread_mutex_t ev_lock;
 	bool ev_lock_ok;
+	bool ev_woken; /* under ev_lock: ev_fd written since the queue was last emptied */
 	struct mev *ev_head, *ev_tail;
 	struct media_side_stats ended; /* both sides of every bridge destroyed so far */
 };
@@ -35,8 +41,28 @@ uint32_t media_timeout_ms(const struct media *m)
 	return m->conf.timeout_ms;
 }
 
+unsigned long media_wakes(const struct media *m)
+{
+	unsigned long n = 0;
+
+	for (unsigned i = 0; i < m->nworkers; i++)
+		n += m->workers[i]->wakes;
+	return n;
+}
+
+size_t media_nbridges(const struct media *m)
+{
+	size_t n = 0;
+
+	for (const struct media_bridge *b = m->bridges; b; b = b->next)
+		n++;
+	return n;
+}
+
 /* ---- events (worker -> signalling) ---- */
 
+/* REMOVED wakes nobody: the signalling thread only frees memory and returns quarantined ports
+ * then, which can wait for its next pass with a wake-up of its own (or lazy_tmr). */
 void media_event_post(struct media *m, struct mev *ev)
 {
 	uint64_t one = 1;
@@ -46,7 +72,8 @@ void media_event_post(struct media *m, struct mev *ev)
 	if (!ev->queued) {
 		ev->queued = true;
 		ev->next = NULL;
-		wake = !m->ev_head;
+		if (ev->kind != MEV_REMOVED && !m->ev_woken)
+			wake = m->ev_woken = true;
 		if (m->ev_tail)
 			m->ev_tail->next = ev;
 		else
@@ -113,13 +140,8 @@ static void bridge_destroy(struct media *m, struct media_bridge *b)
 
 /* One at a time under the lock: a handler may free bridges or post commands, and a worker
  * may queue a node again as soon as it is popped. */
-static void ev_readable(int fd, unsigned events, void *arg)
+static void ev_drain(struct media *m)
 {
-	struct media *m = arg;
-	uint64_t v;
-	(void)events;
-
-	(void)!read(fd, &v, sizeof(v));
 	for (;;) {
 		struct mev *ev;
 		struct media_bridge *b = NULL;
@@ -135,11 +157,14 @@ static void ev_readable(int fd, unsigned events, void *arg)
 			b = ev->b;
 			kind = ev->kind;
 			side = ev->side;
+		} else {
+			m->ev_woken = false; /* the next event wakes us again */
 		}
 		pthread_mutex_unlock(&m->ev_lock);
 		if (!ev)
 			return;
 		if (kind == MEV_REMOVED) {
+			m->removing--;
 			bridge_destroy(m, b);
 		} else if (!b->dead && m->h) {
 			struct media_event e = {.owner = b->owner, .side = side};
@@ -147,6 +172,66 @@ static void ev_readable(int fd, unsigned events, void *arg)
 			e.kind = kind == MEV_FIRST ? MEDIA_EV_FIRST_PACKET : MEDIA_EV_TIMEOUT;
 			m->h(&e, m->arg);
 		}
+	}
+}
+
+static void ev_readable(int fd, unsigned events, void *arg)
+{
+	uint64_t v;
+	(void)events;
+
+	(void)!read(fd, &v, sizeof(v));
+	ev_drain(arg);
+}
+
+/* ---- commands (signalling -> workers) ---- */
+
+static void wake_flush(void *arg)
+{
+	struct media *m = arg;
+
+	for (unsigned i = 0; i < m->nworkers; i++) {
+		if (m->workers[i] && m->workers[i]->wake_owed) {
+			m->workers[i]->wake_owed = false;
+			worker_wake(m->workers[i]);
+		}
+	}
+}
+
+static void lazy_tick(void *arg)
+{
+	struct media *m = arg;
+
+	wake_flush(m);
+	ev_drain(m);
+	if (m->removing)
+		tmr_start(loop_timers(m->sig), &m->lazy_tmr, MEDIA_LAZY_MS, lazy_tick, m);
+}
+
+/* Inside the signalling loop, the worker is woken once at the end of the pass for all the
+ * commands the pass posted, and a lazy command only with the next wake-up or after
+ * MEDIA_LAZY_MS. Lazy: a REMOVE (nothing waits for it), and whatever is posted for a bridge
+ * that cannot relay yet (a side takes nothing until it has a remote, so a call's bridge is
+ * handed over with the answer's REMOTE, in one wake-up with everything the INVITE set up).
+ * Outside the loop (start-up, tests), at once. */
+static void post(struct media_bridge *b, struct mcmd *c, bool lazy)
+{
+	struct media *m = b->m;
+	struct mworker *w = b->w;
+
+	if (!b->echo_set && !(b->remote_set[0] && b->remote_set[1]))
+		lazy = true;
+	if (worker_enqueue(w, c))
+		w->wake_owed = true;
+	if (!w->wake_owed)
+		return;
+	if (!loop_running(m->sig)) {
+		w->wake_owed = false;
+		worker_wake(w);
+	} else if (!lazy) {
+		(void)loop_defer(m->sig, &m->wake_defer, wake_flush, m);
+	} else if (!tmr_running(&m->lazy_tmr)) {
+		tmr_start(loop_timers(m->sig), &m->lazy_tmr, MEDIA_LAZY_MS, lazy_tick, m);
 	}
 }
 
@@ -173,6 +258,7 @@ int media_alloc(struct media **mp, const struct media_conf *conf, struct loop *s
 	m->h = h;
 	m->arg = arg;
 	m->ev_fd = -1;
+	tmr_init(&m->lazy_tmr);
 	err = ports_init(&m->ports, &addr, conf->port_min, conf->port_max, conf->port_quarantine_ms,
 			 0);
 	if (err)
@@ -217,6 +303,8 @@ void media_free(struct media *m)
 {
 	if (!m)
 		return;
+	tmr_cancel(&m->lazy_tmr);
+	loop_defer_cancel(m->sig, &m->wake_defer);
 	/* Workers first: after the joins this thread owns every bridge. */
 	for (unsigned i = 0; m->workers && i < m->nworkers; i++)
 		if (m->workers[i])
@@ -327,7 +415,7 @@ int media_bridge_alloc(struct media *m, struct media_bridge **bp, void *owner)
 	if (m->bridges)
 		m->bridges->prev = b;
 	m->bridges = b;
-	worker_post(b->w, &b->cmd_add);
+	post(b, &b->cmd_add, false);
 	*bp = b;
 	return 0;
 }
@@ -337,7 +425,11 @@ void media_bridge_free(struct media_bridge *b)
 	if (!b || b->dead)
 		return;
 	b->dead = true;
-	worker_post(b->w, &b->cmd_remove);
+	b->m->removing++;
+	post(b, &b->cmd_remove, true);
+	/* its REMOVED is collected by lazy_tmr if nothing else wakes this thread first */
+	if (!tmr_running(&b->m->lazy_tmr))
+		tmr_start(loop_timers(b->m->sig), &b->m->lazy_tmr, MEDIA_LAZY_MS, lazy_tick, b->m);
 }
 
 void media_bridge_local(const struct media_bridge *b, int side, struct sa *rtp, struct sa *rtcp)
@@ -393,7 +485,8 @@ int media_bridge_set_remote(struct media_bridge *b, int side, const struct sa *r
 		c->u.remote.rtcp = *rtp;
 		sa_set_port(&c->u.remote.rtcp, (uint16_t)(sa_port(rtp) + 1));
 	}
-	worker_post(b->w, c);
+	b->remote_set[side] = true;
+	post(b, c, false);
 	return 0;
 }
 
@@ -407,7 +500,7 @@ int media_bridge_set_signal(struct media_bridge *b, int side, const struct sa *s
 	if (!c)
 		return ENOMEM;
 	c->u.sig = *sig;
-	worker_post(b->w, c);
+	post(b, c, false);
 	return 0;
 }
 
@@ -450,7 +543,7 @@ int media_bridge_update_crypto(struct media_bridge *b, int side, const struct sr
 	c->u.crypto.rx = srx;
 	c->u.crypto.tx = stx;
 	c->u.crypto.keep = keep;
-	worker_post(b->w, c);
+	post(b, c, false);
 	return 0;
 }
 
@@ -464,7 +557,7 @@ static int post_flag(struct media_bridge *b, int side, enum mcmd_kind kind, bool
 	if (!c)
 		return ENOMEM;
 	c->u.flag = flag;
-	worker_post(b->w, c);
+	post(b, c, false);
 	return 0;
 }
 
@@ -475,6 +568,8 @@ int media_bridge_set_sending(struct media_bridge *b, int side, bool send)
 
 int media_bridge_set_echo(struct media_bridge *b, bool echo)
 {
+	if (side_ok(b, 0))
+		b->echo_set = echo;
 	return post_flag(b, 0, MCMD_ECHO, echo);
 }
 
@@ -488,7 +583,7 @@ int media_bridge_set_clock_rate(struct media_bridge *b, int side, uint32_t hz)
 	if (!c)
 		return ENOMEM;
 	c->u.rate = hz;
-	worker_post(b->w, c);
+	post(b, c, false);
 	return 0;
 }
 

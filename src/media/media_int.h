@@ -4,8 +4,11 @@
  * the "signalling" fields of each bridge. A worker owns the "worker" fields of the bridges it
  * was handed: sockets (once registered on its loop), SRTP sessions, latching and stream state.
  * The two talk only through queues (commands down, events up), each a mutex-protected FIFO of
- * intrusive nodes plus an eventfd. Per-side statistics are atomics with a single writer (the
- * worker), read by anyone.
+ * intrusive nodes plus an eventfd. Wake-ups are what a call set-up pays most for (one costs
+ * more CPU than the command it carries), so they are batched: inside the signalling loop a
+ * worker is woken at most once per pass, at its end, and neither a REMOVE nor its REMOVED
+ * wakes anyone: each rides on the next wake-up, or on a timer (MEDIA_LAZY_MS). Per-side
+ * statistics are atomics with a single writer (the worker), read by anyone.
  *
  * Lifetime of a bridge: media_bridge_alloc binds its four sockets and posts its embedded ADD
  * command; media_bridge_free marks it dead and posts its embedded REMOVE command; the worker
@@ -34,6 +37,7 @@ enum {
 	MEDIA_DEFAULT_RATE = 8000,
 	MEDIA_EVENTS = 256,  /* sockets handled per round */
 	MEDIA_COALESCE = 8,  /* this many packets in a round: poll on a 1 ms tick */
+	MEDIA_LAZY_MS = 20,  /* a REMOVE / REMOVED waits this long at most for a wake-up */
 };
 
 /* ---- statistics: one writer (the worker), relaxed loads and stores ---- */
@@ -247,6 +251,7 @@ struct media_bridge {
 	void *owner;
 	struct media_bridge *prev, *next;
 	bool dead;
+	bool remote_set[2], echo_set; /* it can relay: its commands wake the worker */
 	uint16_t port[2];
 	struct sa local_rtp[2], local_rtcp[2];
 	struct mcmd cmd_add, cmd_remove;
@@ -318,6 +323,8 @@ struct mworker {
 	struct mcmd *cmd_head, *cmd_tail; /* under lock */
 	atomic_bool pending;		  /* commands queued: run them before any packet */
 	size_t load;			  /* signalling thread: bridges assigned */
+	bool wake_owed;			  /* signalling thread: queued, worker_wake not yet called */
+	unsigned long wakes;		  /* signalling thread: worker_wake calls (tests) */
 	/* worker thread */
 	struct media_bridge **bridges;
 	size_t nbridges, cap;
@@ -348,7 +355,10 @@ int worker_start(struct mworker *w);
 /* Stop and join the thread, then run what is still queued on the calling thread. */
 void worker_stop(struct mworker *w);
 void worker_free(struct mworker *w);
-void worker_post(struct mworker *w, struct mcmd *c);
+/* Queue c; true if the queue was empty, i.e. the worker has taken everything before and needs
+ * a wake-up (worker_wake) for this one. Signalling thread. */
+bool worker_enqueue(struct mworker *w, struct mcmd *c);
+void worker_wake(struct mworker *w);
 /* Run what the queue holds (worker thread). */
 void worker_run_cmds(struct mworker *w);
 /* Run one command on the thread that owns w's bridges (frees c unless embedded). */
@@ -385,6 +395,9 @@ void relay_packet(struct mworker *w, struct media_bridge *b, int x, bool rtcp_so
 /* ---- media.c ---- */
 
 void media_event_post(struct media *m, struct mev *ev);
+/* Wake-ups of the workers so far, and bridges not yet destroyed (tests). */
+unsigned long media_wakes(const struct media *m);
+size_t media_nbridges(const struct media *m);
 uint32_t media_timeout_ms(const struct media *m);
 
 /* ---- port pool (ports.c): signalling thread ---- */

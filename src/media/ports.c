@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -166,6 +167,23 @@ static bool drain(int fd)
 	return false;
 }
 
+/* Both sockets, with one poll to find the usually empty ones (a recvmmsg each otherwise). */
+static bool drain_pair(const struct mpair *pr)
+{
+	struct pollfd pfd[2] = {
+		{.fd = pr->fd[0], .events = POLLIN},
+		{.fd = pr->fd[1], .events = POLLIN},
+	};
+	int n = poll(pfd, 2, 0);
+
+	if (n == 0)
+		return true;
+	for (int k = 0; k < 2; k++)
+		if ((n < 0 || pfd[k].revents) && !drain(pr->fd[k]))
+			return false;
+	return true;
+}
+
 /* A cached pair past its quarantine, drained: its index, or NONE. */
 static uint32_t take_cached(struct mports *p, uint64_t now_ms)
 {
@@ -173,7 +191,7 @@ static uint32_t take_cached(struct mports *p, uint64_t now_ms)
 		uint32_t i = pop_oldest(p);
 		struct mpair *pr = &p->pair[i];
 
-		if (drain(pr->fd[0]) && drain(pr->fd[1]))
+		if (drain_pair(pr))
 			return i;
 		close_pair(pr);
 	}

@@ -47,6 +47,7 @@ enum {
 	UR_DRAIN = 16, /* a round that reaped this many completions asks for more at once */
 	UR_BATCH = 64, /* completions taken from the ring at a time */
 	UR_AHEAD = 2,  /* completions between prefetch stages (reap) */
+	UR_GROUP = 4,  /* slots per bridge: its four sockets */
 };
 
 /* user_data: a tag in the low 2 bits; for a receive, the slot index above it and the slot's
@@ -168,13 +169,18 @@ static void arm(struct muring *ur, uint32_t idx)
 	s->armed = true;
 }
 
-/* A slot for ms; its index is also its place in the registered file table, if it has one. */
-static int slot_new(struct muring *ur, struct msock *ms, uint32_t *idxp)
+/* A bridge's four sockets (side A RTP, RTCP, side B RTP, RTCP) take four slots in a row, so
+ * that one files_update registers them all and one clears them: slots come and go in groups
+ * of UR_GROUP, a group's first slot heading the free list. A slot's index is also its place
+ * in the registered file table, if it has one. */
+static int slots_new(struct muring *ur, struct msock *ms[UR_GROUP], uint32_t *firstp)
 {
+	int fds[UR_GROUP];
 	uint32_t idx;
+	int r;
 
 	if (ur->free_head == UINT32_MAX) {
-		if (ur->nslots == ur->cap) {
+		if (ur->cap - ur->nslots < UR_GROUP) {
 			uint32_t cap = ur->cap ? ur->cap * 2 : 256;
 			struct uslot *p = realloc(ur->slots, cap * sizeof(*p));
 			uint32_t *q;
@@ -188,96 +194,104 @@ static int slot_new(struct muring *ur, struct msock *ms, uint32_t *idxp)
 			ur->rearm = q;
 			ur->cap = cap;
 		}
-		idx = ur->nslots++;
-		ur->slots[idx].gen = 0;
+		idx = ur->nslots;
+		ur->nslots += UR_GROUP;
+		for (int i = 0; i < UR_GROUP; i++)
+			ur->slots[idx + i].gen = 0;
 	} else {
 		idx = ur->free_head;
 		ur->free_head = ur->slots[idx].next_free;
 	}
-	ur->slots[idx].ms = ms;
-	ur->slots[idx].b = ms->b;
-	ur->slots[idx].side = ms->side;
-	ur->slots[idx].armed = false;
-	ms->slot = idx;
-	if (idx < ur->nfixed) {
-		int fd = msock_fd(ms);
+	for (int i = 0; i < UR_GROUP; i++) {
+		struct uslot *sl = &ur->slots[idx + i];
 
-		/* Else its requests name the descriptor. */
-		ur->slots[idx].fixed = io_uring_register_files_update(&ur->ring, idx, &fd, 1) == 1;
+		sl->ms = ms[i];
+		sl->b = ms[i]->b;
+		sl->side = ms[i]->side;
+		sl->armed = false;
+		sl->fixed = false;
+		ms[i]->slot = idx + i;
+		fds[i] = msock_fd(ms[i]);
 	}
-	*idxp = idx;
+	/* Else their requests name the descriptors. */
+	if (idx + UR_GROUP <= ur->nfixed) {
+		r = io_uring_register_files_update(&ur->ring, idx, fds, UR_GROUP);
+		for (int i = 0; i < UR_GROUP; i++)
+			ur->slots[idx + i].fixed = r == UR_GROUP;
+		if (r > 0 && r < UR_GROUP) { /* half done: the table must not keep them */
+			int none[UR_GROUP] = {-1, -1, -1, -1};
+			(void)io_uring_register_files_update(&ur->ring, idx, none, (unsigned)r);
+		}
+	}
+	*firstp = idx;
 	return 0;
 }
 
-static void slot_free(struct muring *ur, uint32_t idx)
+static void slots_free(struct muring *ur, uint32_t idx)
 {
-	struct uslot *s = &ur->slots[idx];
+	if (ur->slots[idx].fixed) {
+		int none[UR_GROUP] = {-1, -1, -1, -1};
 
-	if (s->fixed) {
-		int none = -1;
-
-		(void)io_uring_register_files_update(&ur->ring, idx, &none, 1);
-		s->fixed = false;
+		(void)io_uring_register_files_update(&ur->ring, idx, none, UR_GROUP);
 	}
-	s->ms = NULL;
-	s->b = NULL;
-	s->gen++; /* what is still queued for this slot is stale from now on */
-	s->next_free = ur->free_head;
+	for (int i = 0; i < UR_GROUP; i++) {
+		struct uslot *sl = &ur->slots[idx + i];
+
+		sl->fixed = false;
+		sl->ms = NULL;
+		sl->b = NULL;
+		sl->gen++; /* what is still queued for this slot is stale from now on */
+	}
+	ur->slots[idx].next_free = ur->free_head;
 	ur->free_head = idx;
 }
 
 int uring_watch(struct mworker *w, struct media_bridge *b)
 {
 	struct muring *ur = w->ur;
-	int err = 0, n = 0;
-	struct msock *ms[4] = {&b->side[0].h_rtp, &b->side[0].h_rtcp, &b->side[1].h_rtp,
-			       &b->side[1].h_rtcp};
+	struct msock *ms[UR_GROUP] = {&b->side[0].h_rtp, &b->side[0].h_rtcp, &b->side[1].h_rtp,
+				      &b->side[1].h_rtcp};
+	uint32_t idx;
+	int err = slots_new(ur, ms, &idx);
 
-	uint32_t idx[4];
-
-	for (; n < 4 && !err; n++)
-		err = slot_new(ur, ms[n], &idx[n]);
-	if (err) {
-		while (--n > 0)
-			slot_free(ur, idx[n - 1]);
+	if (err)
 		return err;
-	}
-	for (int i = 0; i < 4; i++)
-		arm(ur, idx[i]);
+	for (int i = 0; i < UR_GROUP; i++)
+		arm(ur, idx + (uint32_t)i);
 	return 0;
 }
 
-/* Before the bridge's sockets are closed. */
+/* Before the bridge's sockets go back to the signalling thread (which may close them, or
+ * hand them to another bridge on another worker). */
 void uring_unwatch(struct mworker *w, struct media_bridge *b)
 {
 	struct muring *ur = w->ur;
-	struct msock *ms[4] = {&b->side[0].h_rtp, &b->side[0].h_rtcp, &b->side[1].h_rtp,
-			       &b->side[1].h_rtcp};
+	uint32_t idx = b->side[0].h_rtp.slot;
 
-	/* Queued receives and sends name these sockets: let them reach the kernel (which then
-	 * holds the socket itself) before the descriptors can be reused. */
-	(void)io_uring_submit(&ur->ring);
-	for (int i = 0; i < 4; i++) {
-		uint32_t idx = ms[i]->slot;
+	if (idx >= ur->nslots || idx % UR_GROUP || ur->slots[idx].ms != &b->side[0].h_rtp)
+		return;
+	/* Queued receives and sends may name these sockets: let them reach the kernel before
+	 * they are cancelled. */
+	if (io_uring_sq_ready(&ur->ring))
+		(void)io_uring_submit(&ur->ring);
+	for (uint32_t i = idx; i < idx + UR_GROUP; i++) {
 		struct io_uring_sync_cancel_reg reg = {
+			.addr = recv_data(ur, i), /* by user_data: a hash lookup, not a scan */
 			.timeout = {.tv_sec = -1, .tv_nsec = -1},
 		};
 
-		if (idx >= ur->nslots || ur->slots[idx].ms != ms[i])
-			continue;
-		reg.addr = recv_data(ur, idx); /* by user_data: a hash lookup, not a scan */
+		/* Disarmed now: a cancelled receive never takes another packet. Its completion
+		 * (and its hold on the socket) follows at this worker's next io_uring_enter. */
 		(void)io_uring_register_sync_cancel(&ur->ring, &reg);
-		slot_free(ur, idx);
-		ms[i]->slot = UINT32_MAX;
+		ur->slots[i].ms->slot = UINT32_MAX;
 	}
-	for (unsigned i = 0; i < ur->nbuf; i++) {
+	slots_free(ur, idx);
+	for (unsigned i = 0; ur->sends && i < ur->nbuf; i++) {
 		struct usend *sd = &ur->snd[i];
 
 		if (sd->inflight && (sd->st == &b->stats[0] || sd->st == &b->stats[1]))
 			sd->st = NULL;
 	}
-	/* The cancelled requests let go of the sockets once their completions have run. */
-	(void)io_uring_get_events(&ur->ring);
 }
 
 /* ---- sending ---- */

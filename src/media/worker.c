@@ -384,14 +384,13 @@ static void cmd_readable(int fd, unsigned events, void *arg)
 	worker_run_cmds(w);
 }
 
-void worker_post(struct mworker *w, struct mcmd *c)
+bool worker_enqueue(struct mworker *w, struct mcmd *c)
 {
-	uint64_t one = 1;
-	bool wake;
+	bool was_empty;
 
 	c->next = NULL;
 	pthread_mutex_lock(&w->lock);
-	wake = !w->cmd_head;
+	was_empty = !w->cmd_head;
 	if (w->cmd_tail)
 		w->cmd_tail->next = c;
 	else
@@ -399,9 +398,15 @@ void worker_post(struct mworker *w, struct mcmd *c)
 	w->cmd_tail = c;
 	atomic_store_explicit(&w->pending, true, memory_order_release);
 	pthread_mutex_unlock(&w->lock);
-	/* An empty queue means the worker has taken everything before: wake it for this one. */
-	if (wake)
-		(void)!write(w->cmd_fd, &one, sizeof(one));
+	return was_empty;
+}
+
+void worker_wake(struct mworker *w)
+{
+	uint64_t one = 1;
+
+	w->wakes++;
+	(void)!write(w->cmd_fd, &one, sizeof(one));
 }
 
 /* ---- timeout ---- */

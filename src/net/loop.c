@@ -40,6 +40,8 @@ struct loop {
 	int sigfd;  /* signalfd, -1 until the first loop_signal */
 	sigset_t sigmask;
 	atomic_bool stop;
+	bool running;
+	struct loop_defer *defer; /* to run at the end of this pass */
 	uint32_t gen;
 	struct loop_fd *fds;
 	size_t nfds;
@@ -268,17 +270,63 @@ static void dispatch(struct loop *l, const struct epoll_event *ev)
 	e->h(fd, from_epoll(ev->events), e->arg);
 }
 
+int loop_defer(struct loop *l, struct loop_defer *d, loop_defer_h *h, void *arg)
+{
+	if (!l->running)
+		return EAGAIN;
+	if (!d->queued) {
+		d->h = h;
+		d->arg = arg;
+		d->queued = true;
+		d->next = l->defer;
+		l->defer = d;
+	}
+	return 0;
+}
+
+void loop_defer_cancel(struct loop *l, struct loop_defer *d)
+{
+	if (!l || !d->queued)
+		return;
+	for (struct loop_defer **pp = &l->defer; *pp; pp = &(*pp)->next) {
+		if (*pp == d) {
+			*pp = d->next;
+			break;
+		}
+	}
+	d->queued = false;
+}
+
+bool loop_running(const struct loop *l)
+{
+	return l && l->running;
+}
+
+/* Until none is left: a deferred handler may defer more. */
+static void defer_run(struct loop *l)
+{
+	while (l->defer) {
+		struct loop_defer *d = l->defer;
+
+		l->defer = d->next;
+		d->queued = false;
+		d->h(d->arg);
+	}
+}
+
 int loop_run(struct loop *l)
 {
 	int err = 0;
 
 	if (!l)
 		return EINVAL;
+	l->running = true;
 	while (!atomic_load(&l->stop)) {
 		int64_t next;
 		int timeout, n;
 
 		tmr_list_run(&l->tmrs, clock_mono_ms());
+		defer_run(l);
 		if (atomic_load(&l->stop))
 			break;
 		next = tmr_list_next_ms(&l->tmrs);
@@ -296,6 +344,9 @@ int loop_run(struct loop *l)
 		for (int i = 0; i < n; i++)
 			dispatch(l, &l->events[i]);
 	}
+	/* Nothing deferred outlives the run. */
+	defer_run(l);
+	l->running = false;
 	/* A stop request is consumed by the run it ended. */
 	atomic_store(&l->stop, false);
 	stop_readable(l->stopfd, 0, NULL);

@@ -154,35 +154,80 @@ bool sa_is_any(const struct sa *sa)
 	}
 }
 
+/* Decimal digits of v at p; returns the end. */
+static char *put_u(char *p, unsigned v)
+{
+	char d[10];
+	int n = 0;
+
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = d[--n];
+	return p;
+}
+
+/* IPv4 by hand: inet_ntop goes through sprintf, and every message built or logged formats
+ * an address or two. */
+static void ip4_str(const struct in_addr *a, char out[16])
+{
+	const uint8_t *b = (const uint8_t *)&a->s_addr;
+	char *p = out;
+
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			*p++ = '.';
+		p = put_u(p, b[i]);
+	}
+	*p = '\0';
+}
+
 const char *sa_host_str(const struct sa *sa, char *buf, size_t size)
 {
-	const void *addr = NULL;
 	int fam = sa_family(sa);
 
 	if (!size)
 		return buf;
 	buf[0] = '\0';
-	if (fam == AF_INET)
-		addr = &sa->u.in.sin_addr;
-	else if (fam == AF_INET6)
-		addr = &sa->u.in6.sin6_addr;
-	if (addr && size <= (socklen_t)-1 && !inet_ntop(fam, addr, buf, (socklen_t)size))
+	if (fam == AF_INET) {
+		char tmp[16];
+
+		ip4_str(&sa->u.in.sin_addr, tmp);
+		if (strlen(tmp) < size)
+			memcpy(buf, tmp, strlen(tmp) + 1);
+	} else if (fam == AF_INET6 && size <= (socklen_t)-1 &&
+		   !inet_ntop(fam, &sa->u.in6.sin6_addr, buf, (socklen_t)size)) {
 		buf[0] = '\0';
+	}
 	return buf;
 }
 
 const char *sa_str(const struct sa *sa, char *buf, size_t size)
 {
-	char host[INET6_ADDRSTRLEN];
+	char host[INET6_ADDRSTRLEN], tmp[INET6_ADDRSTRLEN + 8], *p = tmp;
+	size_t n;
 
 	if (!size)
 		return buf;
-	sa_host_str(sa, host, sizeof(host));
-	if (sa_family(sa) == AF_INET6)
-		snprintf(buf, size, "[%s]:%u", host, sa_port(sa));
-	else if (sa_family(sa) == AF_INET)
-		snprintf(buf, size, "%s:%u", host, sa_port(sa));
-	else
+	if (sa_family(sa) != AF_INET && sa_family(sa) != AF_INET6) {
 		snprintf(buf, size, "(unset)");
+		return buf;
+	}
+	sa_host_str(sa, host, sizeof(host));
+	n = strlen(host);
+	if (sa_family(sa) == AF_INET6)
+		*p++ = '[';
+	memcpy(p, host, n);
+	p += n;
+	if (sa_family(sa) == AF_INET6)
+		*p++ = ']';
+	*p++ = ':';
+	p = put_u(p, sa_port(sa));
+	/* truncated like snprintf */
+	n = (size_t)(p - tmp) < size ? (size_t)(p - tmp) : size - 1;
+	memcpy(buf, tmp, n);
+	buf[n] = '\0';
 	return buf;
 }
