@@ -81,6 +81,15 @@ static void test_stranger_probation(void)
 	stream(&s2, &c.lb, 0xbad, 2, 1);
 	CHECK(pquiet(&c.a, 50));
 
+	/* RTCP on its own port follows the host RTP latched to; a stranger's is dropped */
+	uint64_t in = stat_field(c.b, 1, ST(packets_in)), drop = stat_field(c.b, 1, ST(dropped));
+	const uint8_t rr[8] = {0x80, 201, 0, 1, 0, 0, 0x5e, 0xed}; /* an empty receiver report */
+	psend(&s2, &c.lb_rtcp, rr, sizeof(rr));
+	CHECK(wait_stat(c.b, 1, ST(dropped), drop + 1));
+	CHECK_EQ_INT(stat_field(c.b, 1, ST(packets_in)), in);
+	psend(&s, &c.lb_rtcp, rr, sizeof(rr));
+	CHECK(wait_stat(c.b, 1, ST(packets_in), in + 1));
+
 	phone_close(&s);
 	phone_close(&s2);
 	call_close(&c);
