@@ -493,12 +493,17 @@ int media_bridge_set_remote(struct media_bridge *b, int side, const struct sa *r
 int media_bridge_set_signal(struct media_bridge *b, int side, const struct sa *sig)
 {
 	struct mcmd *c;
+	struct maddr a;
 
 	if (!side_ok(b, side) || !sig)
 		return EINVAL;
+	maddr_from_sa(&a, sig);
+	if (maddr_eq(&a, &b->sig_sent[side]))
+		return 0; /* every offer and answer repeats it */
 	c = cmd_new(b, side, MCMD_SIGNAL);
 	if (!c)
 		return ENOMEM;
+	b->sig_sent[side] = a;
 	c->u.sig = *sig;
 	post(b, c, false);
 	return 0;

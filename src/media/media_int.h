@@ -252,6 +252,7 @@ struct media_bridge {
 	struct media_bridge *prev, *next;
 	bool dead;
 	bool remote_set[2], echo_set; /* it can relay: its commands wake the worker */
+	struct maddr sig_sent[2];     /* the last media_bridge_set_signal, not posted again */
 	uint16_t port[2];
 	struct sa local_rtp[2], local_rtcp[2];
 	struct mcmd cmd_add, cmd_remove;
