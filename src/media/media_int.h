@@ -92,6 +92,17 @@ struct rtp_out {
 	bool started;
 };
 
+/* Network-order fields of RTP and RTCP headers. */
+static inline uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 enum rtp_kind { RTP_INVALID = 0, RTP_PKT, RTP_RTCP };
 
 enum rtp_kind rtp_classify(const uint8_t *p, size_t len, bool rtcp_sock);

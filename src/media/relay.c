@@ -55,8 +55,8 @@ static void latch(struct media_bridge *b, int x, bool rtcp_sock, const struct ma
 /* A stranger's RTP on probation: true once it has sent MEDIA_PROBATION in sequence. */
 static bool probation(struct mside *s, const uint8_t *p, const struct maddr *src)
 {
-	uint32_t ssrc = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
-	uint16_t seq = (uint16_t)(p[2] << 8 | p[3]);
+	uint32_t ssrc = be32(p + 8);
+	uint16_t seq = be16(p + 2);
 
 	if (s->cand_n && maddr_eq(src, &s->cand) && ssrc == s->cand_ssrc &&
 	    seq == (uint16_t)(s->cand_seq + 1)) {

@@ -19,16 +19,6 @@ enum {
 	OUT_WINDOW = 64,
 };
 
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static inline void wr16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
@@ -63,7 +53,7 @@ enum rtp_kind rtp_classify(const uint8_t *p, size_t len, bool rtcp_sock)
 	if (p[0] & 0x10) {
 		if (len < hdr + 4)
 			return RTP_INVALID;
-		hdr += 4 + 4u * rd16(p + hdr + 2);
+		hdr += 4 + 4u * be16(p + hdr + 2);
 		if (len < hdr)
 			return RTP_INVALID;
 	}
@@ -96,8 +86,8 @@ static void in_restart(struct rtp_in *in, uint32_t ssrc, uint16_t seq)
 
 void rtp_in_update(struct rtp_in *in, const uint8_t *p, uint32_t arrival)
 {
-	uint16_t seq = rd16(p + 2);
-	uint32_t ts = rd32(p + 4), ssrc = rd32(p + 8);
+	uint16_t seq = be16(p + 2);
+	uint32_t ts = be32(p + 4), ssrc = be32(p + 8);
 
 	if (!in->valid || ssrc != in->ssrc) {
 		in_restart(in, ssrc, seq);
@@ -136,8 +126,8 @@ void rtp_in_update(struct rtp_in *in, const uint8_t *p, uint32_t arrival)
 
 bool rtp_map(struct rtp_in *in, struct rtp_out *out, uint8_t *p, uint64_t now_us, uint32_t rate)
 {
-	uint16_t seq = rd16(p + 2), oseq;
-	uint32_t ts = rd32(p + 4), ots;
+	uint16_t seq = be16(p + 2), oseq;
+	uint32_t ts = be32(p + 4), ots;
 	int16_t d;
 
 	if (in->resync || !in->mapped) {
@@ -193,7 +183,7 @@ void rtcp_rewrite(uint8_t *p, size_t len, const struct rtp_in *in, const struct 
 		uint8_t *q = p + off;
 		uint8_t pt = q[1];
 		unsigned count = q[0] & 0x1f;
-		size_t plen = ((size_t)rd16(q + 2) + 1) * 4, rb = 0;
+		size_t plen = ((size_t)be16(q + 2) + 1) * 4, rb = 0;
 
 		if ((q[0] >> 6) != 2 || off + plen > len)
 			break;
@@ -201,17 +191,17 @@ void rtcp_rewrite(uint8_t *p, size_t len, const struct rtp_in *in, const struct 
 			wr32(q + 4, out->ssrc);
 		if (pt == 200 && plen >= 28) {
 			if (in->mapped)
-				wr32(q + 16, rd32(q + 16) + in->ts_delta);
+				wr32(q + 16, be32(q + 16) + in->ts_delta);
 			rb = 28;
 		} else if (pt == 201) {
 			rb = 8;
 		} else if ((pt == 205 || pt == 206) && plen >= 12 && rb_map &&
-			   rd32(q + 8) == rb_from) {
+			   be32(q + 8) == rb_from) {
 			wr32(q + 8, rb_to);
 		}
 		if (rb && rb_map) {
 			for (unsigned i = 0; i < count && rb + 24 <= plen; i++, rb += 24)
-				if (rd32(q + rb) == rb_from)
+				if (be32(q + rb) == rb_from)
 					wr32(q + rb, rb_to);
 		}
 		off += plen;
